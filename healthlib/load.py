@@ -1,0 +1,379 @@
+"""Stage 1, load & validate: content files -> typed model, with every problem collected.
+
+Raises BuildError listing all problems (not just the first) when any file is wrong.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+
+from . import markup
+from .errors import BuildError, Problems
+from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm,
+                    ItemList, Library, Section, Site, SourceRef, Text)
+from .sources import Doc, MarkdownFile, as_date, parse_yaml, read_text, split_front_matter
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LIST_ID = SLUG
+CONDITION_FILE = "condition.yaml"
+FAQ_FILE = "faq.yaml"
+GLOSSARY_FILE = "glossary.yaml"
+DOCS = "docs/content-format.md"
+
+
+class Fields:
+    """Typed access to one YAML mapping, reporting each wrong value with its line."""
+
+    def __init__(self, doc: Doc, problems: Problems, key: tuple = (), data=None):
+        self.doc, self.problems, self.key = doc, problems, key
+        self.data = doc.data if data is None else data
+
+    def line(self, *name) -> int | None:
+        return self.doc.line(*self.key, *name)
+
+    def error(self, name, message: str) -> None:
+        self.problems.error(self.doc.path, self.line(*([name] if name is not None else [])), message)
+
+    def known(self, allowed: tuple[str, ...]) -> None:
+        for name in self.data:
+            if name not in allowed:
+                close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+                hint = f" Did you mean '{close[0]}'?" if close else f" Allowed here: {', '.join(allowed)}."
+                self.error(name, f"unknown setting '{name}'.{hint}")
+
+    def _missing(self, name: str, what: str) -> None:
+        self.problems.error(self.doc.path, self.line(), f"'{name}' is missing. Add '{name}:' with {what}.")
+
+    def text(self, name: str, required: bool = True, what: str = "some text") -> str | None:
+        value = self.data.get(name)
+        if value is None:
+            if required:
+                self._missing(name, what)
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.error(name, f"'{name}' must be {what}, not {_kind(value)}.")
+            return None
+        value = str(value).strip()
+        if not value:
+            self.error(name, f"'{name}' is empty. Write {what}, or remove the line.")
+            return None
+        return value
+
+    def texts(self, name: str, required: bool = True, low: int = 0, high: int | None = None,
+              what: str = "a list of short texts") -> list[str]:
+        value = self.data.get(name)
+        if value is None:
+            if required:
+                self._missing(name, what)
+            return []
+        if not isinstance(value, list):
+            self.error(name, f"'{name}' must be {what} (lines starting with '- '), not {_kind(value)}.")
+            return []
+        out = []
+        for i, item in enumerate(value):
+            if isinstance(item, bool) or not isinstance(item, (str, int, float)) or not str(item).strip():
+                self.problems.error(self.doc.path, self.line(name, i),
+                                    f"item {i + 1} of '{name}' must be text, not {_kind(item)}.")
+            else:
+                out.append(str(item).strip())
+        if len(value) < low or (high is not None and len(value) > high):
+            span = f"{low} to {high}" if high is not None else f"at least {low}"
+            self.error(name, f"'{name}' must have {span} items; it has {len(value)}.")
+        return out
+
+    def date(self, name: str):
+        value = self.data.get(name)
+        if value is None:
+            self._missing(name, "a date like 2027-01-31")
+            return None
+        parsed = as_date(value)
+        if parsed is None:
+            self.error(name, f"'{name}' must be a date like 2027-01-31; got '{value}'.")
+        return parsed
+
+    def maps(self, name: str, required: bool = True, what: str = "a list of entries") -> list["Fields"]:
+        value = self.data.get(name)
+        if value is None:
+            if required:
+                self._missing(name, what)
+            return []
+        if not isinstance(value, list):
+            self.error(name, f"'{name}' must be {what}, not {_kind(value)}.")
+            return []
+        out = []
+        for i, item in enumerate(value):
+            if isinstance(item, dict):
+                out.append(Fields(self.doc, self.problems, self.key + (name, i), item))
+            else:
+                self.problems.error(self.doc.path, self.line(name, i),
+                                    f"item {i + 1} of '{name}' must be a group of 'name: value' settings, "
+                                    f"not {_kind(item)}.")
+        return out
+
+
+def _kind(value) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a group of settings"
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"yes/no ({value})"
+    return f"'{value}'"
+
+
+def _read_yaml(path: Path, root: Path, problems: Problems) -> Doc | None:
+    text = read_text(path, root, problems)
+    if text is None:
+        return None
+    return parse_yaml(text, path, problems)
+
+
+def _markdown(fields: Fields | None, problems: Problems, path: Path, source: str, line: int | None,
+              inline: bool = False) -> Text:
+    html, removed = (markup.render_inline if inline else markup.render_block)(source)
+    for part in removed:
+        problems.error(path, line, f"{part} is not allowed in content and was removed. "
+                       "Write plain text and Markdown only.")
+    if not inline and re.search(r"<h[12][ >]", html):
+        problems.error(path, line, "headings in the text must start at '###' "
+                       "(the page title and section headings are made for you).")
+    return Text(source, html, line)
+
+
+def _texts(fields: Fields, name: str, problems: Problems, **kw) -> tuple[Text, ...]:
+    items = fields.texts(name, **kw)
+    raw = fields.data.get(name) or []
+    out = []
+    for i, item in enumerate(items):
+        line = fields.line(name, i) if i < len(raw) else fields.line(name)
+        out.append(_markdown(fields, problems, fields.doc.path, item, line, inline=True))
+    return tuple(out)
+
+
+def load_site(path: Path | None, problems: Problems) -> Site:
+    if path is None or not path.exists():
+        return Site()
+    doc = _read_yaml(path, path.parent, problems)
+    if doc is None:
+        return Site()
+    if not isinstance(doc.data, dict):
+        problems.error(path, 1, "the site settings must be 'name: value' lines.")
+        return Site()
+    f = Fields(doc, problems)
+    f.known(("name", "base_url", "language", "organisation", "contact", "description", "disclaimer"))
+    base_url = f.text("base_url", required=False) or "/"
+    if not base_url.endswith("/"):
+        base_url += "/"
+    return Site(name=f.text("name") or "Health Library", base_url=base_url,
+                language=f.text("language", required=False) or "en",
+                organisation=f.text("organisation", required=False) or "",
+                contact=f.text("contact", required=False) or "",
+                description=f.text("description", required=False) or "",
+                disclaimer=f.text("disclaimer", required=False) or Site.disclaimer)
+
+
+def load_glossary(path: Path, root: Path, problems: Problems) -> tuple[GlossaryTerm, ...]:
+    if not path.exists():
+        return ()
+    doc = _read_yaml(path, root, problems)
+    if doc is None or doc.data is None:
+        return ()
+    if not isinstance(doc.data, list):
+        problems.error(path, 1, "the glossary must be a list of entries, each starting with '- term:'.")
+        return ()
+    terms, seen = [], {}
+    for entry in Fields(doc, problems, (), {"terms": doc.data}).maps("terms"):
+        entry.known(("term", "forms", "means"))
+        term, means = entry.text("term"), entry.text("means", what="a short plain explanation")
+        forms = entry.texts("forms", required=False)
+        if term is None or means is None:
+            continue
+        if term.lower() in seen:
+            entry.error("term", f"'{term}' is in the glossary twice (first on line {seen[term.lower()]}). "
+                        "Keep one entry.")
+            continue
+        seen[term.lower()] = entry.line("term")
+        terms.append(GlossaryTerm(term, means, tuple(forms)))
+    return tuple(sorted(terms, key=lambda t: t.term.lower()))
+
+
+def _load_section(kind, path: Path, root: Path, problems: Problems) -> Section | None:
+    text = read_text(path, root, problems)
+    if text is None:
+        return None
+    md: MarkdownFile | None = split_front_matter(text, path, problems)
+    if md is None:
+        return None
+    f = Fields(md.meta, problems)
+    f.known(("title", "lists", "cards", "closing"))
+    title = f.text("title", what="the section heading")
+    body = _markdown(f, problems, path, md.body, md.body_line)
+
+    lists, ids = [], {}
+    for g in f.maps("lists", required=bool(kind.needs_lists or kind.required_lists),
+                    what="a list of groups, each with 'id', 'heading' and 'items'"):
+        g.known(("id", "heading", "items"))
+        list_id, heading = g.text("id"), g.text("heading", what="the heading shown above the list")
+        items = _texts(g, "items", problems, low=1)
+        if list_id is not None and not LIST_ID.match(list_id):
+            g.error("id", f"the list id '{list_id}' must be lower-case letters, digits and hyphens.")
+        elif list_id in ids:
+            g.error("id", f"the list id '{list_id}' is used twice (first on line {ids[list_id]}).")
+        elif list_id is not None:
+            ids[list_id] = g.line("id")
+        if list_id and heading and items:
+            lists.append(ItemList(list_id, heading, items))
+    for needed in kind.required_lists:
+        if needed not in ids:
+            f.error("lists" if "lists" in f.data else None,
+                    f"this section needs a list with 'id: {needed}' (see {DOCS}).")
+
+    cards, urgencies = [], {}
+    for c in f.maps("cards", required=bool(kind.needs_cards),
+                    what="a list of cards, each with 'urgency', 'heading' and 'items'"):
+        c.known(("urgency", "heading", "items"))
+        urgency, heading = c.text("urgency"), c.text("heading", what="the card heading")
+        items = _texts(c, "items", problems, low=1)
+        if urgency is not None and urgency not in URGENCIES:
+            c.error("urgency", f"'urgency' must be one of: {', '.join(URGENCIES)}; got '{urgency}'.")
+            continue
+        if urgency in urgencies:
+            c.error("urgency", f"there are two '{urgency}' cards (first on line {urgencies[urgency]}). "
+                    "Put all their items in one card.")
+            continue
+        if urgency:
+            urgencies[urgency] = c.line("urgency")
+        if urgency and heading and items:
+            cards.append(CareCard(urgency, heading, items))
+    for needed in kind.needs_cards:
+        if needed not in urgencies:
+            f.error("cards" if "cards" in f.data else None,
+                    f"this section needs a card with 'urgency: {needed}' (see {DOCS}).")
+
+    closing_src = f.text("closing", required=False, what="Markdown text")
+    closing = _markdown(f, problems, path, closing_src, f.line("closing")) if closing_src else None
+    if title is None:
+        return None
+    return Section(kind.id, title, body, tuple(lists), tuple(cards), closing, path)
+
+
+def _load_faq(path: Path, root: Path, problems: Problems) -> tuple[FaqEntry, ...]:
+    doc = _read_yaml(path, root, problems)
+    if doc is None:
+        return ()
+    if not isinstance(doc.data, list):
+        problems.error(path, 1, "the FAQ must be a list of entries, each starting with '- question:'.")
+        return ()
+    out, seen = [], {}
+    for entry in Fields(doc, problems, (), {"faq": doc.data}).maps("faq"):
+        entry.known(("question", "answer"))
+        q, a = entry.text("question", what="a question"), entry.text("answer", what="the answer in Markdown")
+        if q is None or a is None:
+            continue
+        key = re.sub(r"\W+", " ", q.lower()).strip()
+        if key in seen:
+            entry.error("question", f"the question '{q}' is asked twice (first on line {seen[key]}). Remove one.")
+            continue
+        seen[key] = entry.line("question")
+        if not q.endswith("?"):
+            problems.warn(path, entry.line("question"), f"the question '{q}' should end with '?'.")
+        out.append(FaqEntry(q, _markdown(entry, problems, path, a, entry.line("answer"))))
+    return tuple(out)
+
+
+def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition | None:
+    slug = folder.name
+    errors_before = len(problems.errors)
+    if not SLUG.match(slug):
+        suggestion = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-") or "condition-name"
+        problems.error(folder, None, f"the folder name '{slug}' cannot be a web address. Use lower-case "
+                       f"letters, digits and single hyphens, e.g. '{suggestion}'.")
+    expected = {CONDITION_FILE, FAQ_FILE, *(f"{k.id}.md" for k in SECTION_KINDS)}
+    for extra in sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")):
+        if extra not in expected:
+            close = difflib.get_close_matches(extra, sorted(expected), n=1, cutoff=0.6)
+            hint = f" Did you mean '{close[0]}'?" if close else " Remove it or move it elsewhere."
+            problems.warn(folder / extra, None, f"unknown file; the build ignores it.{hint}")
+    for name in sorted(expected):
+        if not (folder / name).exists():
+            problems.error(folder / name, None, f"this file is missing; every condition needs it. "
+                           f"Create it (see {DOCS}, or run 'python build.py new' for a template).")
+
+    meta = _read_yaml(folder / CONDITION_FILE, root, problems) if (folder / CONDITION_FILE).exists() else None
+    if meta is not None and not isinstance(meta.data, dict):
+        problems.error(meta.path, 1, "condition.yaml must be 'name: value' lines (title:, summary:, ...).")
+        meta = None
+    sections = []
+    for kind in SECTION_KINDS:
+        path = folder / f"{kind.id}.md"
+        if path.exists():
+            section = _load_section(kind, path, root, problems)
+            if section is not None:
+                sections.append(section)
+    faq = _load_faq(folder / FAQ_FILE, root, problems) if (folder / FAQ_FILE).exists() else ()
+    if meta is None:
+        return None
+    f = Fields(meta, problems)
+    f.known(("title", "other_names", "summary", "key_points", "last_reviewed", "next_review_due", "sources"))
+    title = f.text("title", what="the condition's name")
+    other_names = f.texts("other_names", required=False)
+    summary = f.text("summary", what="one or two plain sentences")
+    key_points = f.texts("key_points", low=3, high=5)
+    reviewed, due = f.date("last_reviewed"), f.date("next_review_due")
+    if reviewed and due and due <= reviewed:
+        f.error("next_review_due", "'next_review_due' must be after 'last_reviewed'.")
+    sources = []
+    for s in f.maps("sources", what="a list of sources, each with 'title', 'publisher' and 'url'"):
+        s.known(("title", "publisher", "url", "accessed"))
+        url = s.text("url", what="an https:// address")
+        if url and not url.startswith(("https://", "http://")):
+            s.error("url", f"the source address '{url}' must start with https://.")
+            url = None
+        accessed = as_date(s.data["accessed"]) if "accessed" in s.data else None
+        if "accessed" in s.data and accessed is None:
+            s.error("accessed", f"'accessed' must be a date like 2027-01-31; got '{s.data['accessed']}'.")
+        title_, publisher = s.text("title"), s.text("publisher")
+        if url and title_ and publisher:
+            sources.append(SourceRef(title_, publisher, url, accessed))
+    if "sources" in f.data and not sources and isinstance(f.data["sources"], list):
+        f.error("sources", "list at least one source the facts were checked against.")
+    if len(problems.errors) > errors_before:
+        return None
+    return Condition(slug, title, tuple(other_names), summary, tuple(key_points), reviewed, due,
+                     tuple(sources), tuple(sections), faq, folder)
+
+
+def condition_folders(content: Path) -> list[Path]:
+    return sorted(p for p in content.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def load_library(content: Path, site_file: Path | None = None, base: Path | None = None) -> tuple[Library, Problems]:
+    """Read and validate everything under `content`. Raises BuildError if anything is wrong."""
+    problems = Problems(base if base is not None else content.parent)
+    if not content.is_dir():
+        problems.error(content, None, "the content folder does not exist.")
+        raise BuildError(problems.items)
+    site = load_site(site_file, problems)
+    glossary = load_glossary(content / GLOSSARY_FILE, content, problems)
+    conditions = []
+    folders = condition_folders(content)
+    if not folders:
+        problems.error(content, None, "there are no condition folders. Create one with 'python build.py new <name>'.")
+    for folder in folders:
+        if folder.is_symlink():
+            try:
+                folder.resolve().relative_to(content.resolve())
+            except ValueError:
+                problems.error(folder, None, "this folder links outside the content folder. "
+                               "Copy it into the content folder instead of linking to it.")
+                continue
+        condition = _load_condition(folder, content, problems)
+        if condition is not None:
+            conditions.append(condition)
+    if problems.errors:
+        raise BuildError(problems.items)
+    conditions.sort(key=lambda c: (c.title.lower(), c.slug))
+    return Library(site, tuple(conditions), glossary), problems

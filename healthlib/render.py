@@ -1,0 +1,132 @@
+"""Stage 3, render: the model -> every output file, in memory. Nothing is written here."""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from . import markup
+from .errors import BuildError, Problem
+from .model import Condition, Library
+
+# Anything that looks like template syntax or an unfilled key must never reach a reader.
+LEAK = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A static file published under a content-hashed name (safe to cache for a year)."""
+
+    name: str          # name in static/, e.g. "site.css"
+    path: str          # output path, e.g. "assets/site.3f2a9c1b.css"
+    data: bytes
+
+
+def load_assets(static_dir: Path) -> dict[str, Asset]:
+    assets = {}
+    for file in sorted(p for p in static_dir.rglob("*") if p.is_file()):
+        name = file.relative_to(static_dir).as_posix()
+        data = file.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()[:10]
+        stem, dot, ext = name.rpartition(".")
+        hashed = f"{stem}.{digest}.{ext}" if dot else f"{name}.{digest}"
+        assets[name] = Asset(name, f"assets/{hashed}", data)
+    return assets
+
+
+def _longdate(value) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def make_env(templates_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        autoescape=True,                   # every template, whatever its name
+        undefined=jinja2.StrictUndefined,  # a missing variable is an error, never blank text
+        extensions=["jinja2.ext.do"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["longdate"] = _longdate
+    return env
+
+
+def _template_problem(exc: Exception, templates_dir: Path) -> Problem:
+    """Name the template and line of a Jinja error, from the exception or its traceback."""
+    name, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
+    if name is None:
+        tb = exc.__traceback__
+        while tb is not None:
+            filename = tb.tb_frame.f_code.co_filename
+            if filename.startswith(str(templates_dir)):
+                name, line = filename, tb.tb_lineno
+            tb = tb.tb_next
+    shown = Path(name).as_posix() if name else str(templates_dir)
+    try:
+        shown = Path(name).resolve().relative_to(templates_dir.resolve().parent).as_posix()
+    except (TypeError, ValueError):
+        pass
+    message = getattr(exc, "message", None) or str(exc)
+    if isinstance(exc, jinja2.UndefinedError):
+        message += ". Pass this value to the template or remove it from the template"
+    elif isinstance(exc, jinja2.TemplateSyntaxError):
+        message = f"template syntax error: {message}. Check the tags on this line"
+    return Problem(shown, line, message.rstrip(".") + ".")
+
+
+class Renderer:
+    """Renders the library's pages to bytes, in memory."""
+
+    def __init__(self, library: Library, templates_dir: Path, static_dir: Path):
+        self.library = library
+        self.templates_dir = templates_dir
+        self.env = make_env(templates_dir)
+        self.assets = load_assets(static_dir)
+
+    def _context(self, out_path: str) -> dict:
+        depth = out_path.count("/")
+        rel = "../" * depth
+        page_url = out_path[: -len("index.html")] if out_path.endswith("index.html") else out_path
+
+        def asset(name: str) -> str:
+            return rel + self.assets[name].path
+
+        return {"site": self.library.site, "library": self.library, "rel": rel, "asset": asset,
+                "canonical": self.library.site.base_url + page_url}
+
+    def render(self, template: str, out_path: str, **context) -> bytes:
+        try:
+            html = self.env.get_template(template).render(**self._context(out_path), **context)
+        except (jinja2.TemplateError, TypeError, AttributeError, KeyError) as exc:
+            raise BuildError([_template_problem(exc, self.templates_dir)]) from None
+        condition = context.get("condition")
+        if template == "condition.html":
+            html = markup.explain_terms(html, self.library.glossary,
+                                       skip=(condition.title, *condition.other_names))
+        leak = LEAK.search(html)
+        if leak:
+            line = html.count("\n", 0, leak.start()) + 1
+            raise BuildError([Problem(out_path, line, f"unrendered template text '{leak.group(0)}' would be "
+                                      "published. Remove it from the content or template.")])
+        return html.encode("utf-8")
+
+    def condition_pages(self, condition: Condition) -> Iterator[tuple[str, bytes]]:
+        path = f"{condition.slug}/index.html"
+        yield path, self.render("condition.html", path, condition=condition)
+
+    def library_pages(self) -> Iterator[tuple[str, bytes]]:
+        yield "index.html", self.render("index.html", "index.html")
+        for asset in self.assets.values():
+            yield asset.path, asset.data
+
+    def pages(self) -> Iterator[tuple[str, bytes]]:
+        """Every output file as (site-relative path, bytes); the writer refuses repeated paths."""
+        yield from self.library_pages()
+        for condition in self.library.conditions:
+            yield from self.condition_pages(condition)
+

@@ -1,0 +1,97 @@
+"""Stage 4, write: the only code that touches the output folder.
+
+All files are written into a temporary folder beside the output, then swapped into place in
+one step, so a reader (or a killed build) only ever sees the old complete site or the new one.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+import tempfile
+from pathlib import Path, PurePosixPath
+
+from .errors import BuildError, Problem
+
+# Left in every output folder so the build knows the folder is its own to replace.
+MARKER = ".healthlib-site"
+
+
+class Writer:
+    def __init__(self, out_dir: Path, sources: tuple[Path, ...] = (), project_root: Path | None = None):
+        """`sources` (content, templates, static) may not overlap the output at all; the project
+        root may hold the output (site/) but never be it."""
+        self.out_dir = Path(out_dir).absolute()
+        self.sources = tuple(p.resolve() for p in sources)
+        self.project_root = project_root.resolve() if project_root else None
+        self.files: dict[str, bytes] = {}
+
+    def add(self, path: str, data: bytes) -> None:
+        rel = PurePosixPath(path)
+        if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+            raise BuildError([Problem(path, None, "output path must stay inside the site folder.")])
+        key = rel.as_posix()
+        if key in self.files:
+            raise BuildError([Problem(key, None, "two pages would be written to this same address. "
+                                      "Give one of them another name.")])
+        self.files[key] = data
+
+    def add_all(self, pages) -> None:
+        for path, data in pages:
+            self.add(path, data)
+
+    def check_destination(self) -> None:
+        """Refuse an output folder that is not ours: the project, its sources, or someone's files."""
+        out = self.out_dir.resolve()
+        clashes = [p for p in self.sources if p.is_relative_to(out) or out.is_relative_to(p)]
+        if self.project_root and self.project_root.is_relative_to(out):
+            clashes.append(self.project_root)
+        if clashes:
+            raise BuildError([Problem(str(self.out_dir), None, f"refusing to write the site here: it overlaps "
+                                      f"{clashes[0]}. Choose another --out folder, such as 'site'.")])
+        if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
+            raise BuildError([Problem(str(self.out_dir), None, "refusing to replace this folder: it has files "
+                                      f"that the build did not make (no {MARKER} marker). Empty it, or choose "
+                                      "another --out folder.")])
+
+    def commit(self) -> None:
+        self.check_destination()
+        parent = self.out_dir.parent
+        parent.mkdir(parents=True, exist_ok=True)
+        prefix = f".{self.out_dir.name}-new-"
+        for stale in parent.glob(prefix + "*"):   # left by a build that was killed
+            shutil.rmtree(stale, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+        try:
+            for key in sorted(self.files):
+                target = tmp / key
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(self.files[key])
+            (tmp / MARKER).write_text("This folder is made by the build and replaced on every build.\n")
+            os.chmod(tmp, 0o755)
+            _swap_into_place(tmp, self.out_dir)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)   # after the swap, tmp holds the old site
+
+
+_RENAME_EXCHANGE = 2
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+_renameat2 = getattr(_libc, "renameat2", None)
+_AT_FDCWD = -100
+
+
+def _swap_into_place(new: Path, out: Path) -> None:
+    """Make `new` the output folder in one atomic step; the old site ends up at `new`."""
+    if not out.exists():
+        os.rename(new, out)
+        new.mkdir()
+        return
+    if _renameat2 is not None:
+        if _renameat2(_AT_FDCWD, os.fsencode(new), _AT_FDCWD, os.fsencode(out), _RENAME_EXCHANGE) == 0:
+            return
+    # No atomic exchange (not Linux, or an old kernel): two renames, the gap between them tiny.
+    old = new.with_name(new.name + "-old")
+    os.rename(out, old)
+    os.rename(new, out)
+    os.rename(old, new)
