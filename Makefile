@@ -1,0 +1,110 @@
+# healthlib: build the patient-education site, and test it.
+#
+# On a fresh Debian machine two commands do all the set-up:
+#     make build     # Python venv + the generator's dependencies, then builds site/
+#     make test      # + test dependencies, Chromium/Java/poppler (apt, as root), npm tools, pytest
+#
+# Variables you may override:  make test VENV=/tmp/venv PYTEST_ARGS='-k skip_link -x'
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY = $(VENV)/bin/python
+PYTHON ?= python3
+PYTEST_ARGS ?=
+
+# Stamp files: re-install when pyproject.toml changes (or the venv is new).
+RUNTIME_STAMP = $(VENV)/.healthlib-runtime.stamp
+TEST_STAMP = $(VENV)/.healthlib-test.stamp
+# npm's own record of what `npm ci` installed; newer than package-lock.json = up to date.
+NPM_STAMP = node_modules/.package-lock.json
+
+# Debian packages the tests use; each is installed only if its command is missing.
+CHROMIUM = /usr/bin/chromium
+APT_GET = DEBIAN_FRONTEND=noninteractive apt-get
+
+.PHONY: help build test check serve clean system-deps npm-deps venv audit bench
+
+help:
+	@echo "make build        build the site into site/ and print the page to open"
+	@echo "make test         install everything the tests need, then run the whole test suite"
+	@echo "make check        validate content only (build.py check --strict)"
+	@echo "make serve        preview with live reload while editing content"
+	@echo "make system-deps  apt-get install Chromium, poppler-utils and Java if missing (root)"
+	@echo "make clean        remove .venv, node_modules and site/"
+
+# ---------------------------------------------------------------- Python venv
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(RUNTIME_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -q -e .
+	@touch $@
+
+$(TEST_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -q -e '.[test]'
+	@touch $(RUNTIME_STAMP) $@
+
+venv: $(TEST_STAMP)
+
+# ---------------------------------------------------------------- system tools
+
+# Chromium (browser tests), poppler-utils (pdfinfo/pdftoppm for PDF tests), a Java
+# runtime (the Nu HTML Checker) and npm. As root: apt-get installs what is missing.
+# Not root: fail and say what to install.
+system-deps:
+	@missing=""; \
+	[ -x $(CHROMIUM) ] || missing="$$missing chromium fonts-liberation fonts-dejavu-core"; \
+	{ command -v pdfinfo && command -v pdftoppm; } >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -z "$$missing" ]; then \
+	    echo "system-deps: chromium, poppler-utils, java and npm are present"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	    echo "system-deps: installing$$missing"; \
+	    $(APT_GET) update && $(APT_GET) install -y --no-install-recommends $$missing; \
+	else \
+	    echo "error: missing system packages:$$missing" >&2; \
+	    echo "       the tests need them; install as root:  sudo apt-get install -y$$missing" >&2; \
+	    echo "       (or run 'sudo make system-deps')" >&2; \
+	    exit 1; \
+	fi
+
+# ---------------------------------------------------------------- npm tools
+
+# vnu-jar (Nu HTML Checker) and axe-core, exact versions from package-lock.json.
+# --ignore-scripts: vnu-jar's postinstall would try to download a Java runtime;
+# we use the system Java instead. --include=dev: even if NODE_ENV=production.
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --include=dev --no-audit --no-fund
+	@touch $@
+
+npm-deps: system-deps $(NPM_STAMP)
+
+# ---------------------------------------------------------------- targets
+
+build: $(RUNTIME_STAMP)
+	$(PY) build.py build
+	@echo
+	@echo "Open this page in your browser:"
+	@echo "    $(abspath site/index.html)"
+
+test: $(TEST_STAMP) system-deps npm-deps
+	$(PY) -m pytest -ra $(PYTEST_ARGS)
+
+check: $(RUNTIME_STAMP)
+	$(PY) build.py check --strict
+
+serve: $(RUNTIME_STAMP)
+	$(PY) build.py serve
+
+audit:
+	@echo "audit: not yet"
+
+bench:
+	@echo "bench: not yet"
+
+clean:
+	rm -rf $(VENV) node_modules site
