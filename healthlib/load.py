@@ -58,6 +58,7 @@ class Fields:
         if not value:
             self.error(name, f"'{name}' is empty. Write {what}, or remove the line.")
             return None
+        _no_template_syntax(value, self.problems, self.doc.path, self.line(name))
         return value
 
     def texts(self, name: str, required: bool = True, low: int = 0, high: int | None = None,
@@ -77,6 +78,7 @@ class Fields:
                                     f"item {i + 1} of '{name}' must be text, not {_kind(item)}.")
             else:
                 out.append(str(item).strip())
+                _no_template_syntax(out[-1], self.problems, self.doc.path, self.line(name, i))
         if len(value) < low or (high is not None and len(value) > high):
             span = f"{low} to {high}" if high is not None else f"at least {low}"
             self.error(name, f"'{name}' must have {span} items; it has {len(value)}.")
@@ -112,6 +114,17 @@ class Fields:
         return out
 
 
+TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%|\{#")
+
+
+def _no_template_syntax(text: str, problems: Problems, path: Path, line: int | None) -> None:
+    """Content is text: '{{ ... }}' in it is a leftover placeholder that must never be published."""
+    m = TEMPLATE_SYNTAX.search(text)
+    if m:
+        problems.error(path, line if line is None else line + text.count("\n", 0, m.start()),
+                       f"'{m.group(0)}' looks like an unfilled placeholder. Replace it with the real text.")
+
+
 def _kind(value) -> str:
     if isinstance(value, list):
         return "a list"
@@ -133,6 +146,8 @@ def _read_yaml(path: Path, root: Path, problems: Problems) -> Doc | None:
 
 def _markdown(fields: Fields | None, problems: Problems, path: Path, source: str, line: int | None,
               inline: bool = False) -> Text:
+    if not inline:   # inline items were checked as texts already
+        _no_template_syntax(source, problems, path, line)
     html, removed = (markup.render_inline if inline else markup.render_block)(source)
     for part in removed:
         problems.error(path, line, f"{part} is not allowed in content and was removed. "

@@ -1,0 +1,40 @@
+"""Helpers for tests that need their own copy of the content to change."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CONTENT = REPO / "content"
+
+
+def copy_content(dest: Path) -> Path:
+    """A private copy of the bundled content folder; returns its path."""
+    target = dest / "content"
+    shutil.copytree(CONTENT, target)
+    return target
+
+
+def add_condition(content: Path, slug: str, title: str, template: str = "calciphylaxis") -> Path:
+    """A new condition folder made from an existing one, with another slug and title."""
+    folder = content / slug
+    shutil.copytree(content / template, folder)
+    meta = folder / "condition.yaml"
+    meta.write_text(re.sub(r"(?m)^title: .*$", f"title: {title}", meta.read_text(encoding="utf-8"), count=1),
+                    encoding="utf-8")
+    return folder
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str) -> int:
+    """1-based line number of the first line containing `needle`."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
