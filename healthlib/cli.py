@@ -18,7 +18,8 @@ def _report(problems, stream=sys.stderr) -> None:
 
 
 def cmd_build(args) -> int:
-    project = Project.at(ROOT, Path(args.content) if args.content else None)
+    project = Project.at(ROOT, Path(args.content) if args.content else None,
+                         Path(args.templates) if args.templates else None)
     started = time.perf_counter()
     try:
         result = build(project, Path(args.out))
@@ -41,6 +42,7 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="build the site from content/ into site/")
     b.add_argument("--out", default=str(ROOT / "site"), help="output folder (default: site/)")
     b.add_argument("--content", default=None, help="content folder (default: content/)")
+    b.add_argument("--templates", default=None, help="templates folder (default: templates/)")
     b.set_defaults(func=cmd_build)
     return ap
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from pathlib import Path
 
 from . import markup
@@ -15,6 +16,9 @@ from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, Glo
 from .sources import Doc, MarkdownFile, as_date, parse_yaml, read_text, split_front_matter
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Top-level folders the site itself writes (render.py); a condition page there would clash
+# with them, and hosts cache /assets/ for a year (see _headers).
+SITE_FOLDERS = ("assets",)
 LIST_ID = SLUG
 CONDITION_FILE = "condition.yaml"
 FAQ_FILE = "faq.yaml"
@@ -137,6 +141,12 @@ def _kind(value) -> str:
     return f"'{value}'"
 
 
+def _entries(doc: Doc, name: str, problems: Problems) -> list[Fields]:
+    """The entries of a file that is one YAML list, checked like a list setting called `name`."""
+    named = Doc(doc.path, {name: doc.data}, {(name, *key): line for key, line in doc.lines.items()})
+    return Fields(named, problems).maps(name)
+
+
 def _read_yaml(path: Path, root: Path, problems: Problems) -> Doc | None:
     text = read_text(path, root, problems)
     if text is None:
@@ -145,12 +155,15 @@ def _read_yaml(path: Path, root: Path, problems: Problems) -> Doc | None:
 
 
 def _markdown(fields: Fields | None, problems: Problems, path: Path, source: str, line: int | None,
-              inline: bool = False) -> Text:
+              inline: bool = False, exact_lines: bool = False) -> Text:
+    """`exact_lines`: the source is the file's text from `line` on (a section body), so each
+    removed part is reported on its own line, not on the first."""
     if not inline:   # inline items were checked as texts already
         _no_template_syntax(source, problems, path, line)
     html, removed = (markup.render_inline if inline else markup.render_block)(source)
     for part in removed:
-        problems.error(path, line, f"{part} is not allowed in content and was removed. "
+        at = line + part.offset if exact_lines and line else line
+        problems.error(path, at, f"{part} is not allowed in content and was removed. "
                        "Write plain text and Markdown only.")
     if not inline and re.search(r"<h[12][ >]", html):
         problems.error(path, line, "headings in the text must start at '###' "
@@ -200,7 +213,7 @@ def load_glossary(path: Path, root: Path, problems: Problems) -> tuple[GlossaryT
         problems.error(path, 1, "the glossary must be a list of entries, each starting with '- term:'.")
         return ()
     terms, seen = [], {}
-    for entry in Fields(doc, problems, (), {"terms": doc.data}).maps("terms"):
+    for entry in _entries(doc, "terms", problems):
         entry.known(("term", "forms", "means"))
         term, means = entry.text("term"), entry.text("means", what="a short plain explanation")
         forms = entry.texts("forms", required=False)
@@ -225,7 +238,7 @@ def _load_section(kind, path: Path, root: Path, problems: Problems) -> Section |
     f = Fields(md.meta, problems)
     f.known(("title", "lists", "cards", "closing"))
     title = f.text("title", what="the section heading")
-    body = _markdown(f, problems, path, md.body, md.body_line)
+    body = _markdown(f, problems, path, md.body, md.body_line, exact_lines=True)
 
     lists, ids = [], {}
     for g in f.maps("lists", required=bool(kind.needs_lists or kind.required_lists),
@@ -283,7 +296,7 @@ def _load_faq(path: Path, root: Path, problems: Problems) -> tuple[FaqEntry, ...
         problems.error(path, 1, "the FAQ must be a list of entries, each starting with '- question:'.")
         return ()
     out, seen = [], {}
-    for entry in Fields(doc, problems, (), {"faq": doc.data}).maps("faq"):
+    for entry in _entries(doc, "faq", problems):
         entry.known(("question", "answer"))
         q, a = entry.text("question", what="a question"), entry.text("answer", what="the answer in Markdown")
         if q is None or a is None:
@@ -303,9 +316,13 @@ def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition |
     slug = folder.name
     errors_before = len(problems.errors)
     if not SLUG.match(slug):
-        suggestion = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-") or "condition-name"
+        ascii_name = unicodedata.normalize("NFKD", slug).encode("ascii", "ignore").decode().lower()
+        suggestion = re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-") or "condition-name"
         problems.error(folder, None, f"the folder name '{slug}' cannot be a web address. Use lower-case "
                        f"letters, digits and single hyphens, e.g. '{suggestion}'.")
+    elif slug in SITE_FOLDERS:
+        problems.error(folder, None, f"the folder name '{slug}' is taken by the site's own '{slug}/' folder. "
+                       f"Rename the folder, e.g. '{slug}-condition'.")
     expected = {CONDITION_FILE, FAQ_FILE, *(f"{k.id}.md" for k in SECTION_KINDS)}
     for extra in sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")):
         if extra not in expected:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 import markdown
@@ -16,45 +17,77 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
+# Looks like template code: never published (content with it is refused, and so is a page).
+TEMPLATE_TEXT = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
 
 _md = markdown.Markdown(extensions=["sane_lists", "smarty"], output_format="html")
 
 
-def _removed_parts(raw_html: str) -> list[str]:
-    """What the sanitizer will drop, in words an editor understands."""
-    found: list[str] = []
+@dataclass(frozen=True)
+class Removal:
+    """Something the sanitizer drops, in words an editor understands, and the line of the
+    Markdown source it was found on (0 = the first line)."""
+
+    what: str
+    offset: int = 0
+
+    def __str__(self) -> str:
+        return self.what
+
+
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):", re.IGNORECASE)
+
+
+def _scheme(url: str) -> str | None:
+    """The URL's scheme as a browser reads it (it ignores tabs, newlines and leading spaces)."""
+    m = _SCHEME.match(re.sub(r"[\t\n\r]", "", url).lstrip("".join(map(chr, range(33)))))
+    return m.group(1).lower() if m else None
+
+
+def _removed_parts(raw_html: str) -> list[tuple[str, str]]:
+    """What the sanitizer will drop, each with a regex that finds it in the Markdown source."""
+    found: list[tuple[str, str]] = []
 
     class Finder(HTMLParser):
         def handle_starttag(self, tag, attrs):
             if tag not in ALLOWED_TAGS:
-                found.append(f"<{tag}>")
+                found.append((f"<{tag}>", rf"<\s*{re.escape(tag)}\b"))
                 return
             for name, value in attrs:
+                scheme = _scheme(value or "") if name == "href" else None
                 if name not in ALLOWED_ATTRIBUTES.get(tag, set()):
-                    found.append(f"the '{name}' attribute of <{tag}>")
-                elif name == "href" and value and ":" in value.split("/")[0]:
-                    scheme = value.split(":", 1)[0].strip().lower()
-                    if scheme not in URL_SCHEMES:
-                        found.append(f"a '{scheme}:' link")
+                    found.append((f"the '{name}' attribute of <{tag}>", rf"\b{re.escape(name)}\s*="))
+                elif scheme is not None and scheme not in URL_SCHEMES:
+                    found.append((f"a '{scheme}:' link", rf"{re.escape(scheme)}\s*:"))
 
     Finder().feed(raw_html)
     return found
 
 
-def sanitize(raw_html: str) -> tuple[str, list[str]]:
+def _locate(source: str, parts: list[tuple[str, str]]) -> list[Removal]:
+    """Find each removed part in the source, in order; a part not found is put on line 0."""
+    out, after = [], {}
+    for what, pattern in parts:
+        m = re.compile(pattern, re.IGNORECASE).search(source, after.get(pattern, 0))
+        after[pattern] = m.end() if m else after.get(pattern, 0)
+        out.append(Removal(what, source.count("\n", 0, m.start()) if m else 0))
+    return out
+
+
+def sanitize(raw_html: str) -> tuple[str, list[tuple[str, str]]]:
     clean = nh3.clean(raw_html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                       url_schemes=URL_SCHEMES, link_rel=None)
     return clean, _removed_parts(raw_html)
 
 
-def render_block(source: str) -> tuple[Markup, list[str]]:
+def render_block(source: str) -> tuple[Markup, list[Removal]]:
     """Markdown paragraphs, lists and sub-headings -> sanitized HTML (and what was removed)."""
     _md.reset()
     clean, removed = sanitize(_md.convert(source))
-    return Markup(clean), removed
+    return Markup(clean), _locate(source, removed)
 
 
-def render_inline(source: str) -> tuple[Markup, list[str]]:
+def render_inline(source: str) -> tuple[Markup, list[Removal]]:
     """One line of Markdown (a list item, a heading) without the wrapping paragraph."""
     out, removed = render_block(source)
     text = str(out).strip()

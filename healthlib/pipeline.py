@@ -22,10 +22,10 @@ class Project:
     site_file: Path
 
     @classmethod
-    def at(cls, root: Path, content: Path | None = None) -> "Project":
+    def at(cls, root: Path, content: Path | None = None, templates: Path | None = None) -> "Project":
         root = root.absolute()
-        return cls(root, (content or root / "content").absolute(), root / "templates", root / "static",
-                   root / "site.yaml")
+        return cls(root, (content or root / "content").absolute(), (templates or root / "templates").absolute(),
+                   root / "static", root / "site.yaml")
 
 
 @dataclass

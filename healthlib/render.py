@@ -14,7 +14,7 @@ from .errors import BuildError, Problem
 from .model import Condition, Library
 
 # Anything that looks like template syntax or an unfilled key must never reach a reader.
-LEAK = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
+LEAK = markup.TEMPLATE_TEXT
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,10 @@ def read_text(path: Path, root: Path, problems: Problems) -> str | None:
     except OSError as exc:
         problems.error(path, None, f"cannot read this file ({exc.strerror}).")
         return None
+    if not real.is_file():
+        # A folder, a pipe or a device: reading it fails or never ends.
+        problems.error(path, None, "this is not a plain file. Replace it with a text file.")
+        return None
     size = real.stat().st_size
     if size > MAX_FILE_BYTES:
         problems.error(path, None, f"this file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}. "
@@ -100,6 +104,9 @@ def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0) 
         return None
     except yaml.YAMLError as exc:
         problems.error(path, None, f"YAML error: {exc}")
+        return None
+    except RecursionError:
+        problems.error(path, _too_deep_line(text, line_offset), "this YAML is nested too deeply. Simplify it.")
         return None
     finally:
         loader.dispose()
@@ -150,7 +157,8 @@ def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0) 
             return None
 
     def _bad_tag(n: yaml.Node, line: int):
-        problems.error(path, line, f"the YAML tag '{n.tag}' is not allowed. Remove it and write plain text.")
+        tag = n.tag.replace("tag:yaml.org,2002:", "!!")
+        problems.error(path, line, f"the YAML tag '{tag}' is not allowed. Remove it and write plain text.")
         return None
 
     try:
@@ -158,7 +166,7 @@ def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0) 
     except _Stop:
         return None
     except RecursionError:
-        problems.error(path, None, "this YAML is nested too deeply. Simplify it.")
+        problems.error(path, _too_deep_line(text, line_offset), "this YAML is nested too deeply. Simplify it.")
         return None
     if len(problems.errors) > errors_before:
         return None
@@ -167,6 +175,28 @@ def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0) 
 
 class _Stop(Exception):
     pass
+
+
+# Content nests a few levels; PyYAML's composer recurses and gives up near a few hundred.
+_MAX_DEPTH = 50
+_OPEN = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.FlowMappingStartToken,
+         yaml.FlowSequenceStartToken)
+_CLOSE = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+
+
+def _too_deep_line(text: str, line_offset: int) -> int | None:
+    """The line where nesting first goes past _MAX_DEPTH (the scanner does not recurse)."""
+    loader, depth = yaml.SafeLoader(text), 0
+    try:
+        while (token := loader.get_token()) is not None:
+            depth += isinstance(token, _OPEN) - isinstance(token, _CLOSE)
+            if depth > _MAX_DEPTH:
+                return token.start_mark.line + 1 + line_offset
+    except yaml.YAMLError:
+        pass
+    finally:
+        loader.dispose()
+    return None
 
 
 @dataclass

@@ -1,0 +1,73 @@
+"""Helpers for tests that build from a throw-away copy of the content: copying it, editing
+one line of a file, running the real command line, and fingerprinting a built site."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONTENT = REPO_ROOT / "content"
+# PDFs are slow to make and have their own tests; these tests are about everything else.
+BUILD_FLAGS = ("--no-pdf",)
+
+
+def copy_content(dest: Path) -> Path:
+    """A copy of content/ at `dest`, safe to break."""
+    shutil.copytree(CONTENT, dest, symlinks=True)
+    return dest
+
+
+def first_condition(content: Path) -> Path:
+    """The first condition folder (the tests need one whole condition, not a particular one)."""
+    return sorted(p for p in content.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))[0]
+
+
+def clone_condition(source: Path, dest: Path) -> Path:
+    """Another condition made from `source`: same files, new folder name (so a new URL)."""
+    shutil.copytree(source, dest)
+    return dest
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`python build.py ARGS` from the repository root, as an editor runs it."""
+    return subprocess.run([sys.executable, "build.py", *args], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def build_cmd(content: Path, out: Path, *extra: str) -> list[str]:
+    return ["build", "--content", str(content), "--out", str(out), *BUILD_FLAGS, *extra]
+
+
+def site_digest(folder: Path) -> dict[str, str]:
+    """Every file under `folder` (hidden ones too) -> sha256 of its bytes; {} if it is missing."""
+    if not folder.exists():
+        return {}
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def edit_line(path: Path, starts: str, change: Callable[[str], str | None], nth: int = 1) -> int:
+    """Replace the `nth` line that starts with `starts` by change(line) (None deletes it);
+    returns that line's number."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    hits = [i for i, line in enumerate(lines) if line.startswith(starts)]
+    assert len(hits) >= nth, f"{path} has fewer than {nth} lines starting with {starts!r}"
+    i = hits[nth - 1]
+    new = change(lines[i])
+    lines[i:i + 1] = [] if new is None else [new]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return i + 1
+
+
+def add_lines(path: Path, text: str) -> int:
+    """Append `text` on new lines at the end of the file; returns the number of its first line."""
+    old = path.read_text(encoding="utf-8")
+    if not old.endswith("\n"):
+        old += "\n"
+    path.write_text(old + text, encoding="utf-8")
+    return old.count("\n") + 1
