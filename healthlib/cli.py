@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
 from pathlib import Path
 
+from . import check, scaffold
 from .errors import BuildError
 from .pipeline import Project, build
 
@@ -17,9 +19,13 @@ def _report(problems, stream=sys.stderr) -> None:
         print(p, file=stream)
 
 
+def _project(args) -> Project:
+    return Project.at(ROOT, Path(args.content) if args.content else None,
+                      Path(args.templates) if getattr(args, "templates", None) else None)
+
+
 def cmd_build(args) -> int:
-    project = Project.at(ROOT, Path(args.content) if args.content else None,
-                         Path(args.templates) if args.templates else None)
+    project = _project(args)
     started = time.perf_counter()
     try:
         result = build(project, Path(args.out))
@@ -36,6 +42,36 @@ def cmd_build(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    report = check.run(_project(args), args.today or dt.date.today())
+    if args.format == "json":
+        print(check.as_json(report, args.strict))
+    else:
+        table, problems = check.as_text(report, args.strict, args.verbose)
+        print(table)
+        print(problems, file=sys.stderr)
+    return 1 if any(p.is_error for p in report.final(args.strict)) else 0
+
+
+def cmd_new(args) -> int:
+    project = _project(args)
+    try:
+        folder = scaffold.create(project.content, args.slug)
+    except scaffold.Refused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"Created {folder} with {len(scaffold.files())} files, every setting in place and empty.")
+    print("Fill them in, then run 'python build.py check' (or 'make check') to see what is still to write.")
+    return 0
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date like 2027-01-31") from None
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="build.py", description="Build the health library website.")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -44,6 +80,21 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--content", default=None, help="content folder (default: content/)")
     b.add_argument("--templates", default=None, help="templates folder (default: templates/)")
     b.set_defaults(func=cmd_build)
+
+    c = sub.add_parser("check", help="check the content for problems, without writing the site")
+    c.add_argument("--content", default=None, help="content folder (default: content/)")
+    c.add_argument("--templates", default=None, help="templates folder (default: templates/)")
+    c.add_argument("--strict", action="store_true", help="count warnings as errors (CI uses this)")
+    c.add_argument("--format", choices=("text", "json"), default="text", help="text for people, json for tools")
+    c.add_argument("--verbose", action="store_true", help="also list the external links (they are not visited)")
+    c.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="the date to compare review dates with (default: today)")
+    c.set_defaults(func=cmd_check)
+
+    n = sub.add_parser("new", help="start a new condition: a folder with every file and setting to fill in")
+    n.add_argument("slug", help="the folder name, which is also the web address, e.g. kidney-stones")
+    n.add_argument("--content", default=None, help="content folder (default: content/)")
+    n.set_defaults(func=cmd_new)
     return ap
 
 

@@ -32,7 +32,7 @@ class Problems:
         self.base = base
         self.items: list[Problem] = []
 
-    def _rel(self, path: Path | str) -> str:
+    def relative(self, path: Path | str) -> str:
         p = Path(path)
         if self.base is not None:
             try:
@@ -42,10 +42,10 @@ class Problems:
         return p.as_posix()
 
     def error(self, path: Path | str, line: int | None, message: str) -> None:
-        self.items.append(Problem(self._rel(path), line, message, ERROR))
+        self.items.append(Problem(self.relative(path), line, message, ERROR))
 
     def warn(self, path: Path | str, line: int | None, message: str) -> None:
-        self.items.append(Problem(self._rel(path), line, message, WARNING))
+        self.items.append(Problem(self.relative(path), line, message, WARNING))
 
     def extend(self, problems) -> None:
         self.items.extend(problems)

@@ -12,7 +12,7 @@ from pathlib import Path
 from . import markup
 from .errors import BuildError, Problems
 from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm,
-                    ItemList, Library, Section, Site, SourceRef, Text)
+                    ItemList, Library, Readability, Section, Site, SourceRef, Text)
 from .sources import Doc, MarkdownFile, as_date, parse_yaml, read_text, split_front_matter
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -47,7 +47,29 @@ class Fields:
                 self.error(name, f"unknown setting '{name}'.{hint}")
 
     def _missing(self, name: str, what: str) -> None:
+        if name in self.data:   # 'name:' with nothing after it, as `build.py new` leaves it
+            self.error(name, f"'{name}' is empty. Write {what} after '{name}:'.")
+            return
         self.problems.error(self.doc.path, self.line(), f"'{name}' is missing. Add '{name}:' with {what}.")
+
+    def group(self, name: str, what: str) -> "Fields | None":
+        """The 'name:' block of settings inside this one, or None (reported if it is not a block)."""
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.error(name, f"'{name}' must be {what}, not {_kind(value)}.")
+            return None
+        return Fields(self.doc, self.problems, self.key + (name,), value)
+
+    def number(self, name: str, default: float, low: float, high: float) -> float:
+        value = self.data.get(name)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            self.error(name, f"'{name}' must be a number from {low:g} to {high:g}; got {_kind(value)}.")
+            return default
+        return value
 
     def text(self, name: str, required: bool = True, what: str = "some text") -> str | None:
         value = self.data.get(name)
@@ -77,7 +99,10 @@ class Fields:
             return []
         out = []
         for i, item in enumerate(value):
-            if isinstance(item, bool) or not isinstance(item, (str, int, float)) or not str(item).strip():
+            if item is None or (isinstance(item, str) and not item.strip()):
+                self.problems.error(self.doc.path, self.line(name, i),
+                                    f"item {i + 1} of '{name}' is empty. Write it after the '- ', or delete the line.")
+            elif isinstance(item, bool) or not isinstance(item, (str, int, float)):
                 self.problems.error(self.doc.path, self.line(name, i),
                                     f"item {i + 1} of '{name}' must be text, not {_kind(item)}.")
             else:
@@ -191,7 +216,8 @@ def load_site(path: Path | None, problems: Problems) -> Site:
         problems.error(path, 1, "the site settings must be 'name: value' lines.")
         return Site()
     f = Fields(doc, problems)
-    f.known(("name", "base_url", "language", "organisation", "contact", "description", "disclaimer"))
+    f.known(("name", "base_url", "language", "organisation", "contact", "description", "disclaimer",
+             "readability"))
     base_url = f.text("base_url", required=False) or "/"
     if not base_url.endswith("/"):
         base_url += "/"
@@ -200,7 +226,17 @@ def load_site(path: Path | None, problems: Problems) -> Site:
                 organisation=f.text("organisation", required=False) or "",
                 contact=f.text("contact", required=False) or "",
                 description=f.text("description", required=False) or "",
-                disclaimer=f.text("disclaimer", required=False) or Site.disclaimer)
+                disclaimer=f.text("disclaimer", required=False) or Site.disclaimer,
+                readability=_readability(f.group("readability", "settings like 'target_grade: 8'")))
+
+
+def _readability(f: Fields | None) -> Readability:
+    if f is None:
+        return Readability()
+    f.known(("target_grade", "smog_target", "max_words"))
+    return Readability(target_grade=f.number("target_grade", Readability.target_grade, 1, 18),
+                       smog_target=f.number("smog_target", None, 1, 18),
+                       max_words=int(f.number("max_words", Readability.max_words, 50, 5000)))
 
 
 def load_glossary(path: Path, root: Path, problems: Problems) -> tuple[GlossaryTerm, ...]:
@@ -228,7 +264,8 @@ def load_glossary(path: Path, root: Path, problems: Problems) -> tuple[GlossaryT
     return tuple(sorted(terms, key=lambda t: t.term.lower()))
 
 
-def _load_section(kind, path: Path, root: Path, problems: Problems) -> Section | None:
+def _load_section(kind, path: Path, root: Path, problems: Problems, titles: dict | None = None) -> Section | None:
+    """`titles`: headings of the condition's sections so far (lower case -> file), to refuse a repeat."""
     text = read_text(path, root, problems)
     if text is None:
         return None
@@ -238,13 +275,22 @@ def _load_section(kind, path: Path, root: Path, problems: Problems) -> Section |
     f = Fields(md.meta, problems)
     f.known(("title", "lists", "cards", "closing"))
     title = f.text("title", what="the section heading")
+    if title is not None and titles is not None:
+        first = titles.setdefault(title.lower(), path)
+        if first != path:
+            f.error("title", f"the heading '{title}' is also the heading of {first.name}. "
+                    "Give each section its own heading, so readers can tell them apart.")
     body = _markdown(f, problems, path, md.body, md.body_line, exact_lines=True)
+    if not markup.plain_text(body.html):
+        problems.warn(path, md.body_line, "this section has no text yet. Write a few plain sentences "
+                      "under the second '---' line.")
 
     lists, ids = [], {}
     for g in f.maps("lists", required=bool(kind.needs_lists or kind.required_lists),
                     what="a list of groups, each with 'id', 'heading' and 'items'"):
         g.known(("id", "heading", "items"))
-        list_id, heading = g.text("id"), g.text("heading", what="the heading shown above the list")
+        list_id = g.text("id", what="a short lower-case name, such as 'early'")
+        heading = g.text("heading", what="the heading shown above the list")
         items = _texts(g, "items", problems, low=1)
         if list_id is not None and not LIST_ID.match(list_id):
             g.error("id", f"the list id '{list_id}' must be lower-case letters, digits and hyphens.")
@@ -312,17 +358,24 @@ def _load_faq(path: Path, root: Path, problems: Problems) -> tuple[FaqEntry, ...
     return tuple(out)
 
 
-def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition | None:
-    slug = folder.name
-    errors_before = len(problems.errors)
+def slug_problem(slug: str) -> str | None:
+    """Why `slug` cannot name a condition folder (it becomes the page's web address), or None."""
     if not SLUG.match(slug):
         ascii_name = unicodedata.normalize("NFKD", slug).encode("ascii", "ignore").decode().lower()
         suggestion = re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-") or "condition-name"
-        problems.error(folder, None, f"the folder name '{slug}' cannot be a web address. Use lower-case "
-                       f"letters, digits and single hyphens, e.g. '{suggestion}'.")
-    elif slug in SITE_FOLDERS:
-        problems.error(folder, None, f"the folder name '{slug}' is taken by the site's own '{slug}/' folder. "
-                       f"Rename the folder, e.g. '{slug}-condition'.")
+        return (f"the folder name '{slug}' cannot be a web address. Use lower-case "
+                f"letters, digits and single hyphens, e.g. '{suggestion}'.")
+    if slug in SITE_FOLDERS:
+        return (f"the folder name '{slug}' is taken by the site's own '{slug}/' folder. "
+                f"Rename the folder, e.g. '{slug}-condition'.")
+    return None
+
+
+def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition | None:
+    slug = folder.name
+    errors_before = len(problems.errors)
+    if (problem := slug_problem(slug)) is not None:
+        problems.error(folder, None, problem)
     expected = {CONDITION_FILE, FAQ_FILE, *(f"{k.id}.md" for k in SECTION_KINDS)}
     for extra in sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")):
         if extra not in expected:
@@ -338,11 +391,11 @@ def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition |
     if meta is not None and not isinstance(meta.data, dict):
         problems.error(meta.path, 1, "condition.yaml must be 'name: value' lines (title:, summary:, ...).")
         meta = None
-    sections = []
+    sections, titles = [], {}
     for kind in SECTION_KINDS:
         path = folder / f"{kind.id}.md"
         if path.exists():
-            section = _load_section(kind, path, root, problems)
+            section = _load_section(kind, path, root, problems, titles)
             if section is not None:
                 sections.append(section)
     faq = _load_faq(folder / FAQ_FILE, root, problems) if (folder / FAQ_FILE).exists() else ()
@@ -364,10 +417,11 @@ def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition |
         if url and not url.startswith(("https://", "http://")):
             s.error("url", f"the source address '{url}' must start with https://.")
             url = None
-        accessed = as_date(s.data["accessed"]) if "accessed" in s.data else None
-        if "accessed" in s.data and accessed is None:
+        given = s.data.get("accessed") is not None
+        accessed = as_date(s.data["accessed"]) if given else None
+        if given and accessed is None:
             s.error("accessed", f"'accessed' must be a date like 2027-01-31; got '{s.data['accessed']}'.")
-        title_, publisher = s.text("title"), s.text("publisher")
+        title_, publisher = s.text("title", what="the source's title"), s.text("publisher", what="who published it")
         if url and title_ and publisher:
             sources.append(SourceRef(title_, publisher, url, accessed))
     if "sources" in f.data and not sources and isinstance(f.data["sources"], list):
@@ -382,30 +436,43 @@ def condition_folders(content: Path) -> list[Path]:
     return sorted(p for p in content.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
 
 
-def load_library(content: Path, site_file: Path | None = None, base: Path | None = None) -> tuple[Library, Problems]:
-    """Read and validate everything under `content`. Raises BuildError if anything is wrong."""
+def load_condition(folder: Path, content: Path, problems: Problems) -> Condition | None:
+    """One condition folder of `content`, or None after reporting its problems."""
+    if folder.is_symlink():
+        try:
+            folder.resolve().relative_to(content.resolve())
+        except ValueError:
+            problems.error(folder, None, "this folder links outside the content folder. "
+                           "Copy it into the content folder instead of linking to it.")
+            return None
+    return _load_condition(folder, content, problems)
+
+
+def assemble(site: Site, conditions, glossary: tuple[GlossaryTerm, ...]) -> Library:
+    """The library, its conditions in A-Z order of title."""
+    return Library(site, tuple(sorted(conditions, key=lambda c: (c.title.lower(), c.slug))), glossary)
+
+
+def collect_library(content: Path, site_file: Path | None = None,
+                    base: Path | None = None) -> tuple[Library, Problems]:
+    """Read and validate everything under `content`, never raising: a condition with errors is
+    left out of the library and its problems are kept (`check` reports them all at once)."""
     problems = Problems(base if base is not None else content.parent)
     if not content.is_dir():
         problems.error(content, None, "the content folder does not exist.")
-        raise BuildError(problems.items)
+        return Library(Site(), ()), problems
     site = load_site(site_file, problems)
     glossary = load_glossary(content / GLOSSARY_FILE, content, problems)
-    conditions = []
     folders = condition_folders(content)
     if not folders:
         problems.error(content, None, "there are no condition folders. Create one with 'python build.py new <name>'.")
-    for folder in folders:
-        if folder.is_symlink():
-            try:
-                folder.resolve().relative_to(content.resolve())
-            except ValueError:
-                problems.error(folder, None, "this folder links outside the content folder. "
-                               "Copy it into the content folder instead of linking to it.")
-                continue
-        condition = _load_condition(folder, content, problems)
-        if condition is not None:
-            conditions.append(condition)
+    conditions = [c for c in (load_condition(folder, content, problems) for folder in folders) if c is not None]
+    return assemble(site, conditions, glossary), problems
+
+
+def load_library(content: Path, site_file: Path | None = None, base: Path | None = None) -> tuple[Library, Problems]:
+    """Read and validate everything under `content`. Raises BuildError if anything is wrong."""
+    library, problems = collect_library(content, site_file, base)
     if problems.errors:
         raise BuildError(problems.items)
-    conditions.sort(key=lambda c: (c.title.lower(), c.slug))
-    return Library(site, tuple(conditions), glossary), problems
+    return library, problems

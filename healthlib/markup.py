@@ -110,10 +110,10 @@ def plain_text(html_text: str) -> str:
 
 # Text inside these is never given a glossary explanation: headings and questions stay short,
 # links and form labels keep their exact wording.
-_NO_EXPLAIN = {"h1", "h2", "h3", "h4", "h5", "h6", "a", "dfn", "abbr", "code", "summary",
+NO_EXPLAIN = {"h1", "h2", "h3", "h4", "h5", "h6", "a", "dfn", "abbr", "code", "summary",
                "label", "button", "option", "textarea", "title", "script", "style", "nav", "legend",
                "th"}
-_VOID = {"br", "img", "input", "meta", "link", "hr", "wbr", "source", "col", "area", "base", "embed", "track"}
+VOID = {"br", "img", "input", "meta", "link", "hr", "wbr", "source", "col", "area", "base", "embed", "track"}
 
 
 class _Explainer(HTMLParser):
@@ -129,7 +129,7 @@ class _Explainer(HTMLParser):
         self.out.append(self.get_starttag_text())
         if tag == "main":
             self.in_main += 1
-        if tag in _NO_EXPLAIN and tag not in _VOID:
+        if tag in NO_EXPLAIN and tag not in VOID:
             self.blocked.append(tag)
 
     def handle_startendtag(self, tag, attrs):
@@ -163,7 +163,7 @@ class _Explainer(HTMLParser):
                 return "".join(out)
             m, means, key = best
             self.done.add(key)
-            out.append(data[pos:m.end()] if _already_explained(data, m) else
+            out.append(data[pos:m.end()] if already_explained(data, m) else
                        f"{data[pos:m.start()]}<dfn>{m.group(0)}</dfn> ({html.escape(means)})")
             pos = m.end()
 
@@ -180,17 +180,17 @@ class _Explainer(HTMLParser):
         self.out.append(f"<!{decl}>")
 
 
-def _already_explained(text: str, m: re.Match) -> bool:
+def already_explained(text: str, m: re.Match) -> bool:
     """The editor explained it in brackets: 'biopsy (a small skin sample)' or 'a small sample (biopsy)'."""
     after = text[m.end():].lstrip()
     before = text[:m.start()].rstrip()
     return after.startswith("(") or before.endswith("(")
 
 
-def explain_terms(page_html: str, glossary, skip: tuple[str, ...] = ()) -> str:
-    """Add '(meaning)' after the first use of each glossary term inside <main>.
+def term_patterns(glossary, skip: tuple[str, ...] = ()) -> list[tuple[re.Pattern, str, str]]:
+    """(regex, meaning, key) for each glossary term a page explains; `check` matches with the same.
 
-    Terms in `skip` (the page's own subject, which its summary defines) are left alone."""
+    Terms in `skip` (the page's own subject, which its summary defines) are left out."""
     skipped = {s.lower() for s in skip}
     patterns = []
     for entry in glossary:
@@ -201,7 +201,14 @@ def explain_terms(page_html: str, glossary, skip: tuple[str, ...] = ()) -> str:
         patterns.append((regex, entry.means, entry.term.lower()))
     # Longer terms first, so "parathyroid hormone" wins over "parathyroid" at the same place.
     patterns.sort(key=lambda p: -len(p[2]))
-    explainer = _Explainer(patterns)
+    return patterns
+
+
+def explain_terms(page_html: str, glossary, skip: tuple[str, ...] = ()) -> str:
+    """Add '(meaning)' after the first use of each glossary term inside <main>.
+
+    Terms in `skip` (the page's own subject, which its summary defines) are left alone."""
+    explainer = _Explainer(term_patterns(glossary, skip))
     explainer.feed(page_html)
     explainer.close()
     return "".join(explainer.out)

@@ -145,6 +145,15 @@ class GlossaryTerm:
 
 
 @dataclass(frozen=True)
+class Readability:
+    """What `check` asks of every section (site.yaml `readability:`)."""
+
+    target_grade: float = 8        # school grade; above it is a warning
+    max_words: int = 400           # words a reader meets in one section, glossary meanings included
+    smog_target: float | None = None   # SMOG grade too, if set (it reads 2 to 3 grades above FK)
+
+
+@dataclass(frozen=True)
 class Site:
     name: str = "Health Library"
     base_url: str = "/"
@@ -154,6 +163,7 @@ class Site:
     description: str = ""
     disclaimer: str = ("This page gives general information. It does not replace advice from your own "
                        "doctor or care team. If you are worried about a symptom, contact your care team.")
+    readability: Readability = Readability()
 
 
 @dataclass(frozen=True)

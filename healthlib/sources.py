@@ -153,6 +153,10 @@ def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0) 
         try:
             return loader.construct_object(n, deep=True)
         except (yaml.YAMLError, ValueError) as exc:
+            if n.tag == "tag:yaml.org,2002:timestamp":
+                # A day that does not exist (2026-02-30): keep the text, so the setting's own check
+                # names it, and the rest of the file is still checked.
+                return n.value
             problems.error(path, line, f"'{n.value}' cannot be read: {exc}.")
             return None
 

@@ -1,0 +1,387 @@
+"""`build.py check`: every problem in the content at once, without writing the site.
+
+Schema problems (missing files and fields, wrong types, unknown settings, bad dates, repeated
+sections or questions, removed HTML) come from load & validate. This module renders the pages
+in memory and adds what needs them: links and #anchors, readability, plain language and
+review dates. All problems are `Problem` values with a file and line.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+from . import markup
+from .errors import ERROR, WARNING, BuildError, Problem, Problems
+from .load import CONDITION_FILE, FAQ_FILE, GLOSSARY_FILE, collect_library, condition_folders
+from .model import SECTION_IDS, Condition, Library
+from .pipeline import Project
+from .readability import Score, measure, section_blocks
+from .render import Renderer
+
+FAQ_ID = "faq"                         # the FAQ's section id on a condition page
+_HERE = "http://site.invalid/"         # stands for the site root when resolving relative links
+_PLACES = {"a": "a link", "summary": "a question", "th": "a table heading", "label": "a form label",
+           "legend": "a form heading", "button": "a button", "abbr": "an abbreviation", "code": "code"}
+
+
+@dataclass(frozen=True)
+class SectionScore:
+    condition: str       # slug
+    section: str         # section id, or "faq"
+    path: str            # the file it is written in, relative to the project
+    score: Score
+
+
+@dataclass(frozen=True)
+class ExternalLink:
+    path: str
+    line: int | None
+    url: str
+
+
+@dataclass
+class Report:
+    problems: list[Problem]
+    scores: list[SectionScore]
+    external: list[ExternalLink]
+    conditions: int
+    library: Library = field(repr=False, default=None)
+
+    def final(self, strict: bool) -> list[Problem]:
+        """The problems to show; in strict mode every warning counts as an error."""
+        if not strict:
+            return self.problems
+        return [Problem(p.path, p.line, p.message, ERROR) for p in self.problems]
+
+
+# ------------------------------------------------------------------ where things are written
+
+
+@functools.lru_cache(maxsize=4096)
+def _lines(path: Path) -> tuple[str, ...]:
+    try:
+        return tuple(path.read_text(encoding="utf-8-sig").splitlines())
+    except (OSError, UnicodeDecodeError):
+        return ()
+
+
+def find_line(path: Path, pattern: re.Pattern | str, start: int = 1) -> int | None:
+    """The first line, from `start` on, that matches `pattern` (text is matched literally)."""
+    regex = pattern if isinstance(pattern, re.Pattern) else re.compile(re.escape(pattern))
+    for number, line in enumerate(_lines(path)[start - 1:], start=start):
+        if regex.search(line):
+            return number
+    return None
+
+
+def _section_file(condition: Condition, section_id: str) -> Path:
+    if section_id == FAQ_ID:
+        return condition.folder / FAQ_FILE
+    if section_id in SECTION_IDS:
+        return condition.folder / f"{section_id}.md"
+    return condition.folder / CONDITION_FILE
+
+
+def _content_files(condition: Condition) -> list[Path]:
+    """A condition's files in page order: where a link on its pages was written."""
+    return [condition.folder / CONDITION_FILE, *(condition.folder / f"{s}.md" for s in SECTION_IDS),
+            condition.folder / FAQ_FILE]
+
+
+# ------------------------------------------------------------------ reading rendered pages
+
+
+class _Anchors(HTMLParser):
+    """The ids of a page and its links, in page order."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("href"):
+            self.links.append(attrs["href"].strip())
+
+
+def _anchors(html: str) -> _Anchors:
+    parser = _Anchors()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+class _FirstUses(HTMLParser):
+    """Where each glossary term is first met in a page's <main>, and in what kind of place."""
+
+    def __init__(self, patterns):
+        super().__init__(convert_charrefs=True)
+        self.patterns = patterns            # markup.term_patterns: (regex, meaning, key)
+        self.first: dict[str, tuple] = {}   # key -> (place, section id, spelling, meaning's term key)
+        self.stack: list[str] = []
+        self.sections: list[tuple[str, int]] = []
+        self.meaning: tuple[str, str] | None = None   # (meaning, key) the build put after a <dfn>
+
+    def handle_starttag(self, tag, attrs):
+        if tag in markup.VOID:
+            return
+        if tag == "main" or self.stack:
+            self.stack.append(tag)
+            attrs = dict(attrs)
+            if tag == "section" and attrs.get("id"):
+                self.sections.append((attrs["id"], len(self.stack)))
+
+    def handle_endtag(self, tag):
+        if tag in self.stack:
+            while self.stack and self.stack.pop() != tag:
+                pass
+        while self.sections and self.sections[-1][1] > len(self.stack):
+            self.sections.pop()
+
+    def handle_data(self, data):
+        if not self.stack or {"h1", "nav"} & set(self.stack):
+            return      # the title is the page's subject; the contents list repeats headings
+        section = self.sections[-1][0] if self.sections else ""
+        if "dfn" in self.stack:
+            explained = next((p for p in self.patterns if p[0].fullmatch(data.strip())), None)
+            self._note(data, "dfn", section)
+            self.meaning = (f" ({explained[1]})", explained[2]) if explained else None
+            return
+        if self.meaning and data.startswith(self.meaning[0]):
+            self._note(self.meaning[0], "meaning", section, of=self.meaning[1])
+            data = data[len(self.meaning[0]):]
+        self.meaning = None
+        place = next((t for t in reversed(self.stack) if t in markup.NO_EXPLAIN), "text")
+        self._note(data, place, section)
+
+    def _note(self, data: str, place: str, section: str, of: str | None = None):
+        for regex, _means, key in self.patterns:
+            if key not in self.first and (m := regex.search(data)):
+                if place == "text" and markup.already_explained(data, m):
+                    place = "bracketed"
+                self.first[key] = (place, section, m.group(0), of)
+
+
+# ------------------------------------------------------------------ the checks
+
+
+class Checker:
+    def __init__(self, project: Project, library: Library, problems: Problems, pages: dict[str, bytes],
+                 today: dt.date):
+        self.project, self.library, self.problems, self.today = project, library, problems, today
+        self.pages = pages
+        self.html = {p: d.decode("utf-8") for p, d in pages.items() if p.endswith(".html")}
+        self.anchors = {p: _anchors(h) for p, h in self.html.items()}
+        self.readability = library.site.readability
+        self.scores: list[SectionScore] = []
+        self.external: list[ExternalLink] = []
+        loaded = {c.slug for c in library.conditions}
+        # Pages of conditions that did not load cannot be checked; links to them are not wrong.
+        self.unknown = {f.name for f in condition_folders(project.content)} - loaded \
+            if project.content.is_dir() else set()
+
+    def run(self) -> None:
+        for condition in self.library.conditions:
+            page = f"{condition.slug}/index.html"
+            if page in self.html:
+                self.sections(condition, self.html[page])
+                self.first_uses(condition, self.html[page])
+            self.review(condition)
+        for page in sorted(self.anchors):
+            self.links(page)
+
+    # -- readability and length, on the text the reader meets (glossary meanings included)
+    def sections(self, condition: Condition, html: str) -> None:
+        blocks = section_blocks(html)
+        target = self.readability
+        for section_id in (*SECTION_IDS, FAQ_ID):
+            if section_id not in blocks:
+                continue
+            path = _section_file(condition, section_id)
+            score = measure(blocks[section_id])
+            self.scores.append(SectionScore(condition.slug, section_id, self.problems.relative(path), score))
+            line = find_line(path, re.compile(r"^title:")) if path.suffix == ".md" else None
+            grades = [("Flesch–Kincaid", score.fk_grade, target.target_grade)]
+            if target.smog_target is not None:
+                grades.append(("SMOG", score.smog, target.smog_target))
+            for name, grade, limit in grades:
+                if grade > limit:
+                    self.problems.warn(path, line, f"this section reads at {name} grade {grade:.1f}; the "
+                                       f"target is {limit:g} or below. Use shorter sentences and everyday "
+                                       "words (a long medical word can go in the glossary).")
+            if score.words > target.max_words:
+                self.problems.warn(path, line, f"this section has {score.words} words; the limit is "
+                                   f"{target.max_words}. Cut what the reader does not need, or move "
+                                   "details to another section.")
+
+    # -- glossary words met before their meaning
+    def first_uses(self, condition: Condition, html: str) -> None:
+        patterns = markup.term_patterns(self.library.glossary, skip=(condition.title, *condition.other_names))
+        parser = _FirstUses(patterns)
+        parser.feed(html)
+        parser.close()
+        glossary = self.project.content / GLOSSARY_FILE
+        for regex, _means, key in patterns:
+            place, section, spelling, of = parser.first.get(key, ("dfn",) * 4)
+            if place in ("dfn", "bracketed"):
+                continue
+            if place == "meaning":
+                start = find_line(glossary, re.compile(rf"term:\s*['\"]?{re.escape(of)}\b", re.I)) or 1
+                self.problems.warn(glossary, find_line(glossary, regex, start + 1),
+                                   f"'{spelling}' is a glossary word, and on the {condition.title} page it "
+                                   f"is first met inside the meaning of '{of}', where it is not explained. "
+                                   f"Say it in plainer words in that meaning.")
+                continue
+            path = _section_file(condition, section)
+            where = ("a heading" if re.fullmatch(r"h[1-6]", place) else _PLACES.get(place, "a place"))
+            self.problems.warn(path, find_line(path, regex),
+                               f"'{spelling}' is a glossary word, but the page first uses it in {where}, "
+                               "where the build cannot add its meaning. Use plain words there, or "
+                               "explain the word in the text before it.")
+
+    # -- review dates
+    def review(self, condition: Condition) -> None:
+        path = condition.folder / CONDITION_FILE
+        if condition.next_review_due < self.today:
+            self.problems.warn(path, find_line(path, re.compile(r"^next_review_due:")),
+                               f"this page was due for review on {condition.next_review_due.isoformat()}. "
+                               "Check its facts and sources, then update 'last_reviewed' and "
+                               "'next_review_due'.")
+        if condition.last_reviewed > self.today:
+            self.problems.warn(path, find_line(path, re.compile(r"^last_reviewed:")),
+                               f"'last_reviewed' is {condition.last_reviewed.isoformat()}, a day that has "
+                               "not come yet. Write the day the page was last reviewed.")
+
+    # -- links and #anchors
+    def links(self, page: str) -> None:
+        slug = page.split("/", 1)[0]
+        condition = next((c for c in self.library.conditions if c.slug == slug), None)
+        base = self.library.site.base_url
+        root = base if base.startswith(("http://", "https://")) else _HERE   # where `page` is published
+        for href in dict.fromkeys(self.anchors[page].links):
+            path, line = self._written(condition, href, page)
+            url, _, fragment = urljoin(root + page, href).partition("#")
+            if url.startswith(root):
+                self._internal(href, unquote(urlsplit(url).path[len(urlsplit(root).path):]), unquote(fragment),
+                               path, line)
+            elif urlsplit(url).scheme in ("http", "https", "mailto", "tel"):
+                self.external.append(ExternalLink(self.problems.relative(path), line, href))
+
+    def _internal(self, href: str, target: str, fragment: str, path, line) -> None:
+        if target == "" or target.endswith("/"):
+            target += "index.html"
+        if target.split("/", 1)[0] in self.unknown:
+            return
+        if target not in self.pages and f"{target}/index.html" not in self.pages:
+            folder = target.split("/", 1)[0]
+            hint = (f" There is no condition '{folder}'." if "/" in target and not any(
+                p.startswith(folder + "/") for p in self.pages) else "")
+            self.problems.error(path, line, f"the link '{href}' leads to a page that does not exist.{hint} "
+                                "A link to another condition looks like '../kidney-stones/'.")
+            return
+        target = target if target in self.pages else f"{target}/index.html"
+        if fragment and target in self.anchors and fragment not in self.anchors[target].ids:
+            self.problems.error(path, line, f"the link '{href}' points to '#{fragment}', which is not on "
+                                "that page. A link to a section uses its file name, e.g. '#symptoms'.")
+
+    def _written(self, condition: Condition | None, href: str, page: str) -> tuple[Path | str, int | None]:
+        """The content file and line a link was written on, or the page (a link from a template)."""
+        if condition is not None:
+            for path in _content_files(condition):
+                line = find_line(path, href)
+                if line is not None:
+                    return path, line
+        return f"{page} (from the templates)", None
+
+
+def run(project: Project, today: dt.date) -> Report:
+    """Check everything; write nothing."""
+    _lines.cache_clear()
+    library, problems = collect_library(project.content, project.site_file, base=project.root)
+    try:
+        pages = dict(Renderer(library, project.templates, project.static).pages())
+    except BuildError as exc:
+        problems.extend(exc.problems)
+        pages = {}
+    checker = Checker(project, library, problems, pages, today)
+    checker.run()
+    return Report(problems.sorted(), checker.scores, sorted(set(checker.external), key=_link_key),
+                  len(library.conditions), library)
+
+
+def _link_key(link: ExternalLink):
+    return (link.path, link.line or 0, link.url)
+
+
+# ------------------------------------------------------------------ output
+
+
+def as_json(report: Report, strict: bool) -> str:
+    problems = report.final(strict)
+    return json.dumps({
+        "problems": [{"path": p.path, "line": p.line, "severity": p.severity, "message": p.message}
+                     for p in problems],
+        "readability": [{"condition": s.condition, "section": s.section, "path": s.path,
+                         "words": s.score.words, "sentences": s.score.sentences,
+                         "fk_grade": round(s.score.fk_grade, 1), "smog": round(s.score.smog, 1)}
+                        for s in report.scores],
+        "external_links": [{"path": x.path, "line": x.line, "url": x.url} for x in report.external],
+        "summary": {"conditions": report.conditions, "strict": strict,
+                    "errors": sum(p.is_error for p in problems),
+                    "warnings": sum(not p.is_error for p in problems)},
+    }, indent=2, ensure_ascii=False)
+
+
+def table(report: Report) -> str:
+    """Readability per section, one block per condition, for people."""
+    if not report.scores:
+        return ""
+    target = report.library.site.readability
+    head = f"  {'section':<18} {'words':>5} {'sentences':>9} {'FK grade':>8} {'SMOG':>5}"
+    lines = [f"Readability (Flesch–Kincaid grade target: {target.target_grade:g} or below; "
+             f"at most {target.max_words} words a section)"]
+    slug = None
+    for s in report.scores:
+        if s.condition != slug:
+            slug = s.condition
+            lines += ["", slug, head]
+        over = (s.score.fk_grade > target.target_grade or s.score.words > target.max_words
+                or (target.smog_target is not None and s.score.smog > target.smog_target))
+        lines.append(f"  {s.section:<18} {s.score.words:>5} {s.score.sentences:>9} {_grade(s.score.fk_grade):>8} "
+                     f"{_grade(s.score.smog):>5}{'  over target' if over else ''}")
+    return "\n".join(lines)
+
+
+def _grade(value: float) -> str:
+    return f"{round(value, 1) + 0.0:.1f}"      # + 0.0: never "-0.0"
+
+
+def as_text(report: Report, strict: bool, verbose: bool) -> tuple[str, str]:
+    """(the readability table and, with `verbose`, the external links; the problems and verdict).
+    Problems go to stderr, as the build's do."""
+    problems = report.final(strict)
+    out = [table(report)] if report.scores else []
+    if verbose and report.external:
+        out += ["", "External links (listed, not visited):"]
+        out += [f"{x.path}:{x.line}: {x.url}" if x.line else f"{x.path}: {x.url}" for x in report.external]
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
+    if errors:
+        verdict = (f"Check failed: {errors} error(s)" + (f", {warnings} warning(s)" if warnings else "")
+                   + f" in {report.conditions} condition(s) that loaded."
+                   + (" (--strict: warnings count as errors.)" if strict and any(
+                       p.severity == WARNING for p in report.problems) else ""))
+    elif warnings:
+        verdict = f"Check passed with {warnings} warning(s) in {report.conditions} condition(s)."
+    else:
+        verdict = f"Check passed: no problems in {report.conditions} condition(s)."
+    return "\n".join(out), "\n".join([*map(str, problems), verdict])

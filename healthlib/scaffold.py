@@ -1,0 +1,148 @@
+"""`build.py new <slug>`: a new condition folder with every file and setting in place.
+
+Each setting is left empty under a comment that says what to write, so `build.py check` names
+exactly what is still to do, with its line. Made from the section list in model.py, so nothing
+here is about one condition.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .load import CONDITION_FILE, DOCS, FAQ_FILE, slug_problem
+from .model import SECTION_KINDS, URGENCIES, SectionKind
+
+
+class Refused(Exception):
+    """The folder was not made; the message says why and what to do."""
+
+
+CONDITION = f"""\
+# The facts about this condition. Write a value after each empty setting, then run
+#     python build.py check
+# to see what is still to write. Every setting is explained in {DOCS}.
+
+# The condition's name, as patients say it. It is the page's main heading.
+title:
+
+# Other names people may hear (optional): one per line, after '- '.
+# Delete the '-' line if there are none.
+other_names:
+  -
+
+# One or two plain sentences: what it is, and the one thing to do. Shown under the
+# heading, in the A to Z list and by search engines.
+summary:
+
+# The 3 to 5 most important facts, one short sentence each.
+key_points:
+  -
+  -
+  -
+
+# Dates as YYYY-MM-DD. The next review must come after the last one.
+last_reviewed:
+next_review_due:
+
+# Where the facts were checked: at least one source. Copy the four lines for each more.
+sources:
+  - title:          # the page's or article's title
+    publisher:      # who published it
+    url:            # its address, starting with https://
+    accessed:       # optional: the day you read it, YYYY-MM-DD
+"""
+
+FAQ = """\
+# Questions patients often ask, each with a short, plain answer (Markdown).
+# Each question ends with '?'. Copy the two lines for each more question.
+- question:
+  answer:
+"""
+
+_LIST = """\
+  - id: {id}
+    heading:
+    items:
+      -
+"""
+
+_OPTIONAL_LISTS = """\
+# Lists shown after the text (optional). To add one, write it like this:
+#   - id: short-name            (lower-case letters, digits and hyphens)
+#     heading: The words above the list
+#     items:
+#       - The first item, a short sentence
+lists:
+"""
+
+_CARD = """\
+  - urgency: {urgency}
+    heading:
+    items:
+      -
+"""
+
+
+def _lists(kind: SectionKind) -> str:
+    if kind.required_lists:
+        ids = ", ".join(kind.required_lists)
+        return (f"# Lists shown after the text. Keep these ids ({ids}): other pages use them.\n"
+                "# Give each a heading and its items, one short sentence after each '- '.\n"
+                "lists:\n" + "".join(_LIST.format(id=i) for i in kind.required_lists))
+    if kind.needs_lists:
+        return ("# Lists shown after the text, at least one. Give each a short id (lower-case, e.g.\n"
+                "# early), a heading and its items, one short sentence after each '- '.\n"
+                "lists:\n" + _LIST.format(id=""))
+    return _OPTIONAL_LISTS
+
+
+def _cards(kind: SectionKind) -> str:
+    if not kind.needs_cards:
+        return ""
+    labels = {"urgent": "contact the care team today", "emergency": "call emergency services now"}
+    which = "; ".join(f"{u}: when to {labels.get(u, u)}" for u in kind.needs_cards if u in URGENCIES)
+    return (f"# Advice boxes, one for each urgency ({which}).\n"
+            "# Write a heading and the signs, one after each '- '.\n"
+            "cards:\n" + "".join(_CARD.format(urgency=u) for u in kind.needs_cards))
+
+
+def section_text(kind: SectionKind) -> str:
+    return ("---\n"
+            f"# The heading of the section about {kind.purpose}, in your words.\n"
+            "title:\n"
+            f"{_lists(kind)}{_cards(kind)}"
+            "# Text shown after the lists (optional, Markdown).\n"
+            "closing:\n"
+            "---\n"
+            f"<!-- Write here, in plain words, {kind.purpose}. Use short sentences. You can use\n"
+            "     Markdown: **bold**, lists, and links like [another condition](../other-condition/).\n"
+            "     This note is not shown on the page. -->\n")
+
+
+def files() -> dict[str, str]:
+    """Every file of a new condition, by name."""
+    return {CONDITION_FILE: CONDITION, FAQ_FILE: FAQ, **{f"{k.id}.md": section_text(k) for k in SECTION_KINDS}}
+
+
+def create(content: Path, slug: str) -> Path:
+    """Make content/<slug>/ with every file; refuse a bad name or a folder that exists."""
+    problem = slug_problem(slug)
+    if problem:
+        raise Refused(problem[0].upper() + problem[1:])
+    if not content.is_dir():
+        raise Refused(f"the content folder {content} does not exist.")
+    folder = content / slug
+    if folder.exists() or folder.is_symlink():
+        raise Refused(f"{folder} already exists. Choose another name, or edit the files in that folder.")
+    # Written into a hidden folder first (the build skips those), then renamed: never half made.
+    tmp = Path(tempfile.mkdtemp(prefix=f".new-{slug}-", dir=content))
+    try:
+        for name, text in sorted(files().items()):
+            (tmp / name).write_text(text, encoding="utf-8")
+        os.chmod(tmp, 0o755)
+        os.rename(tmp, folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
