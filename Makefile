@@ -13,6 +13,8 @@ VENV ?= .venv
 PY = $(VENV)/bin/python
 PYTHON ?= python3
 PYTEST_ARGS ?=
+# `make test` ends with `make audit` (Lighthouse, about a minute); AUDIT=no leaves it out.
+AUDIT ?= yes
 
 # Stamp files: re-install when pyproject.toml changes (or the venv is new).
 RUNTIME_STAMP = $(VENV)/.healthlib-runtime.stamp
@@ -30,6 +32,7 @@ help:
 	@echo "make build        build the site into site/ and print the page to open"
 	@echo "make test         install everything the tests need, then run the whole test suite"
 	@echo "make check        validate content only (build.py check --strict)"
+	@echo "make audit        build, then Lighthouse scores for every page (fails below target)"
 	@echo "make serve        preview with live reload while editing content"
 	@echo "make system-deps  apt-get install Chromium, poppler-utils and Java if missing (root)"
 	@echo "make clean        remove .venv, node_modules and site/"
@@ -93,6 +96,7 @@ build: $(RUNTIME_STAMP)
 
 test: $(TEST_STAMP) system-deps npm-deps
 	$(PY) -m pytest -ra $(PYTEST_ARGS)
+	@if [ "$(AUDIT)" != no ]; then $(MAKE) --no-print-directory audit; fi
 
 check: $(RUNTIME_STAMP)
 	$(PY) build.py check --strict
@@ -100,8 +104,10 @@ check: $(RUNTIME_STAMP)
 serve: $(RUNTIME_STAMP)
 	$(PY) build.py serve
 
-audit:
-	@echo "audit: not yet"
+# Lighthouse (pinned in package-lock.json) on every page in site/sitemap.xml, mobile preset, with
+# Debian's Chromium; fails below performance 95, accessibility/best practices/SEO 100.
+audit: build npm-deps
+	$(PY) scripts/audit.py site
 
 bench:
 	@echo "bench: not yet"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import check, scaffold
 from .errors import BuildError
+from .load import as_base_url, base_url_problem
 from .pipeline import Project, build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +29,7 @@ def cmd_build(args) -> int:
     project = _project(args)
     started = time.perf_counter()
     try:
-        result = build(project, Path(args.out))
+        result = build(project, Path(args.out), base_url=args.base_url)
     except BuildError as exc:
         _report(exc.problems)
         errors = sum(p.is_error for p in exc.problems)
@@ -72,6 +73,13 @@ def _date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{value}' is not a date like 2027-01-31") from None
 
 
+def _base_url(value: str) -> str:
+    problem = base_url_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return as_base_url(value)
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="build.py", description="Build the health library website.")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -79,6 +87,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default=str(ROOT / "site"), help="output folder (default: site/)")
     b.add_argument("--content", default=None, help="content folder (default: content/)")
     b.add_argument("--templates", default=None, help="templates folder (default: templates/)")
+    b.add_argument("--base-url", type=_base_url, default=None, metavar="URL",
+                   help="the address the site is published at, e.g. https://example.org/health/ "
+                        "(default: base_url in site.yaml); used for canonical links and sitemap.xml")
     b.set_defaults(func=cmd_build)
 
     c = sub.add_parser("check", help="check the content for problems, without writing the site")

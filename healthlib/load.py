@@ -8,6 +8,7 @@ import difflib
 import re
 import unicodedata
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import markup
 from .errors import BuildError, Problems
@@ -206,6 +207,24 @@ def _texts(fields: Fields, name: str, problems: Problems, **kw) -> tuple[Text, .
     return tuple(out)
 
 
+def base_url_problem(value: str) -> str | None:
+    """Why `value` cannot be the site's public address (site.yaml `base_url`, `--base-url`), or None.
+
+    Canonical links, sharing tags and the sitemap must be absolute, so it needs scheme and host."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        return (f"'{value}' is not a full web address. Write the address the site is published at, "
+                "starting with https://, like https://example.org/health/.")
+    if parts.query or parts.fragment:
+        return f"'{value}' must not contain '?' or '#'. Write the address of the site's folder only."
+    return None
+
+
+def as_base_url(value: str) -> str:
+    """A base URL ends with '/', so page paths can be appended to it."""
+    return value if value.endswith("/") else value + "/"
+
+
 def load_site(path: Path | None, problems: Problems) -> Site:
     if path is None or not path.exists():
         return Site()
@@ -218,9 +237,11 @@ def load_site(path: Path | None, problems: Problems) -> Site:
     f = Fields(doc, problems)
     f.known(("name", "base_url", "language", "organisation", "contact", "description", "disclaimer",
              "readability"))
-    base_url = f.text("base_url", required=False) or "/"
-    if not base_url.endswith("/"):
-        base_url += "/"
+    base_url = f.text("base_url", what="the address the site is published at, like https://example.org/health/")
+    problem = base_url_problem(base_url) if base_url is not None else None
+    if problem:
+        f.error("base_url", problem)
+    base_url = as_base_url(base_url) if base_url and not problem else "/"
     return Site(name=f.text("name") or "Health Library", base_url=base_url,
                 language=f.text("language", required=False) or "en",
                 organisation=f.text("organisation", required=False) or "",

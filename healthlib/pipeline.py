@@ -1,7 +1,7 @@
 """The build, end to end: load & validate -> model -> render -> write."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import Problems
@@ -39,9 +39,12 @@ def load(project: Project) -> tuple[Library, Problems]:
     return load_library(project.content, project.site_file, base=project.root)
 
 
-def build(project: Project, out_dir: Path) -> BuildResult:
-    """Build the whole site into `out_dir`. Raises BuildError; the old site is untouched then."""
+def build(project: Project, out_dir: Path, *, base_url: str | None = None) -> BuildResult:
+    """Build the whole site into `out_dir`. Raises BuildError; the old site is untouched then.
+    `base_url`: publish for this address instead of site.yaml's (already checked, ends in '/')."""
     library, problems = load(project)
+    if base_url:
+        library = replace(library, site=replace(library.site, base_url=base_url))
     writer = Writer(out_dir, sources=(project.content, project.templates, project.static),
                     project_root=project.root)
     writer.check_destination()          # fail before the work, not after it

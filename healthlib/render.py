@@ -5,11 +5,13 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jinja2
 
-from . import markup
+from . import markup, seo
 from .errors import BuildError, Problem
 from .model import Condition, Library
 
@@ -88,20 +90,20 @@ class Renderer:
         self.env = make_env(templates_dir)
         self.assets = load_assets(static_dir)
 
-    def _context(self, out_path: str) -> dict:
-        depth = out_path.count("/")
-        rel = "../" * depth
-        page_url = out_path[: -len("index.html")] if out_path.endswith("index.html") else out_path
+    def _context(self, out_path: str, rel: str | None = None) -> dict:
+        # Links are relative to the page, so the site works from any folder (`rel` overrides this
+        # for 404.html, which a host serves at any depth).
+        rel = "../" * out_path.count("/") if rel is None else rel
 
         def asset(name: str) -> str:
             return rel + self.assets[name].path
 
         return {"site": self.library.site, "library": self.library, "rel": rel, "asset": asset,
-                "canonical": self.library.site.base_url + page_url}
+                "canonical": seo.absolute(self.library.site, out_path)}
 
-    def render(self, template: str, out_path: str, **context) -> bytes:
+    def render(self, template: str, out_path: str, rel: str | None = None, **context) -> bytes:
         try:
-            html = self.env.get_template(template).render(**self._context(out_path), **context)
+            html = self.env.get_template(template).render(**self._context(out_path, rel), **context)
         except (jinja2.TemplateError, TypeError, AttributeError, KeyError) as exc:
             raise BuildError([_template_problem(exc, self.templates_dir)]) from None
         condition = context.get("condition")
@@ -117,7 +119,8 @@ class Renderer:
 
     def condition_pages(self, condition: Condition) -> Iterator[tuple[str, bytes]]:
         path = f"{condition.slug}/index.html"
-        yield path, self.render("condition.html", path, condition=condition)
+        json_ld = [seo.script_json(block) for block in seo.condition_json_ld(self.library, condition, path)]
+        yield path, self.render("condition.html", path, condition=condition, json_ld=json_ld)
 
     def library_pages(self) -> Iterator[tuple[str, bytes]]:
         yield "index.html", self.render("index.html", "index.html")
@@ -126,7 +129,17 @@ class Renderer:
 
     def pages(self) -> Iterator[tuple[str, bytes]]:
         """Every output file as (site-relative path, bytes); the writer refuses repeated paths."""
-        yield from self.library_pages()
-        for condition in self.library.conditions:
-            yield from self.condition_pages(condition)
+        html_paths = []
+        for path, data in chain(self.library_pages(), *map(self.condition_pages, self.library.conditions)):
+            if path.endswith(".html"):
+                html_paths.append(path)
+            yield path, data
+        yield from self.publishing_files(html_paths)
+
+    def publishing_files(self, html_paths: list[str]) -> Iterator[tuple[str, bytes]]:
+        """What static hosts and search engines look for: 404.html, sitemap.xml, robots.txt."""
+        root = urlsplit(self.library.site.base_url).path or "/"
+        yield "404.html", self.render("404.html", "404.html", rel=root)
+        yield "sitemap.xml", seo.sitemap(self.library, html_paths)
+        yield "robots.txt", seo.robots_txt(self.library.site)
 

@@ -1,0 +1,148 @@
+"""What search engines and sharing previews read: sitemap.xml, robots.txt and JSON-LD.
+
+Everything is generated from the content model; nothing here is condition-specific.
+Page links stay relative (the site works from any sub-path); `site.base_url` only makes the
+absolute addresses that must be absolute: canonical links, sharing tags and the sitemap.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from xml.sax.saxutils import escape
+
+from markupsafe import Markup
+
+from .markup import plain_text
+from .model import Condition, Library, Site
+
+SCHEMA_ORG = "https://schema.org"
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+# Which section's list items describe which property of a schema.org MedicalCondition, and the
+# type of each item (None: the property takes plain text). Section ids are the generic page
+# structure (model.SECTION_KINDS), the same for every condition.
+CONDITION_PROPERTIES: tuple[tuple[str, str, str | None], ...] = (
+    ("symptoms", "signOrSymptom", "MedicalSignOrSymptom"),
+    ("causes", "cause", "MedicalCause"),
+    ("risk-factors", "riskFactor", "MedicalRiskFactor"),
+    ("complications", "possibleComplication", None),
+    ("diagnosis", "typicalTest", "MedicalTest"),
+    ("treatment", "possibleTreatment", "MedicalTherapy"),
+)
+
+
+def clean_url(out_path: str) -> str:
+    """The published, site-relative URL of an output file: 'a/index.html' -> 'a/'."""
+    return out_path[: -len("index.html")] if out_path.endswith("index.html") else out_path
+
+
+def absolute(site: Site, out_path: str) -> str:
+    return site.base_url + clean_url(out_path)
+
+
+# ------------------------------------------------------------------ sitemap and robots
+
+
+def lastmod(library: Library, out_path: str) -> dt.date | None:
+    """A condition's pages change when it is reviewed; library pages when any condition is."""
+    for condition in library.conditions:
+        if out_path.startswith(condition.url):
+            return condition.last_reviewed
+    return max((c.last_reviewed for c in library.conditions), default=None)
+
+
+def sitemap(library: Library, html_paths: list[str]) -> bytes:
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', f'<urlset xmlns="{SITEMAP_NS}">']
+    for path in sorted(html_paths, key=clean_url):
+        modified = lastmod(library, path)
+        stamp = f"<lastmod>{modified.isoformat()}</lastmod>" if modified else ""
+        lines.append(f"<url><loc>{escape(absolute(library.site, path))}</loc>{stamp}</url>")
+    lines.append("</urlset>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def robots_txt(site: Site) -> bytes:
+    # Crawlers read robots.txt only at the root of a host; on a sub-path the Sitemap line
+    # still documents where the sitemap is (see docs/publishing.md).
+    return f"User-agent: *\nAllow: /\n\nSitemap: {site.base_url}sitemap.xml\n".encode("utf-8")
+
+
+# ------------------------------------------------------------------ JSON-LD
+
+
+def _named(type_: str, name: str, **more) -> dict:
+    return {"@type": type_, "name": name, **more}
+
+
+def _organisation(site: Site) -> dict | None:
+    return _named("Organization", site.organisation) if site.organisation else None
+
+
+def medical_condition(condition: Condition) -> dict:
+    """schema.org MedicalCondition: the condition's names and its sections' list items."""
+    data: dict = _named("MedicalCondition", condition.title, description=condition.summary)
+    if condition.other_names:
+        data["alternateName"] = list(condition.other_names)
+    sections = {s.id: s for s in condition.sections}
+    for section_id, prop, item_type in CONDITION_PROPERTIES:
+        section = sections.get(section_id)
+        names = [plain_text(item.html) for item in section.all_items] if section else []
+        if names:
+            data[prop] = [name if item_type is None else _named(item_type, name) for name in names]
+    return data
+
+
+def medical_web_page(library: Library, condition: Condition, out_path: str) -> dict:
+    site = library.site
+    data: dict = {
+        "@context": SCHEMA_ORG,
+        "@type": "MedicalWebPage",
+        "@id": absolute(site, out_path),
+        "url": absolute(site, out_path),
+        "name": condition.title,
+        "description": condition.summary,
+        "inLanguage": site.language,
+        "lastReviewed": condition.last_reviewed.isoformat(),
+        "medicalAudience": {"@type": "Patient"},
+        "isPartOf": _named("WebSite", site.name, url=site.base_url),
+        "about": medical_condition(condition),
+        "citation": [_named("WebPage", s.title, url=s.url, publisher=_named("Organization", s.publisher))
+                     for s in condition.sources],
+    }
+    publisher = _organisation(site)
+    if publisher:
+        data["publisher"] = publisher
+    return data
+
+
+def faq_page(library: Library, condition: Condition, out_path: str) -> dict | None:
+    if not condition.faq:
+        return None
+    return {
+        "@context": SCHEMA_ORG,
+        "@type": "FAQPage",
+        "@id": absolute(library.site, out_path) + "#faq",
+        "url": absolute(library.site, out_path),
+        "mainEntity": [
+            _named("Question", entry.question,
+                   acceptedAnswer={"@type": "Answer", "text": plain_text(entry.answer.html)})
+            for entry in condition.faq
+        ],
+    }
+
+
+def condition_json_ld(library: Library, condition: Condition, out_path: str) -> list[dict]:
+    """The structured-data blocks of a condition page, in page order."""
+    blocks = [medical_web_page(library, condition, out_path), faq_page(library, condition, out_path)]
+    return [b for b in blocks if b is not None]
+
+
+def script_json(data: dict) -> Markup:
+    """JSON for a <script type="application/ld+json"> element.
+
+    '<', '>' and '&' become \\u escapes, so text can never close the script element ('</script>')
+    or open a comment. Indented, so that no '}}' or '{%' appears (the renderer refuses those)."""
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    for char in "<>&":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return Markup(text)
