@@ -132,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    {line}")
     print(f"\nLighthouse {'FAILED' if failures else 'passed'}: {len(results) - len(failures)} of "
           f"{len(results)} page(s) meet every target.")
+    # The last line in the plain 'N passed, N failed' form that test-run summaries use.
+    print(f"lighthouse: {len(results) - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
 
 

@@ -11,15 +11,15 @@ it is missing, browser tests skip on a developer machine and fail under CI (`CI`
 from __future__ import annotations
 
 import functools
-import http.server
 import os
 import subprocess
 import sys
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from healthlib import statichost
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -157,26 +157,12 @@ def site_file(built_site: Path):
 # ------------------------------------------------------------------ HTTP server
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
-
-
 @pytest.fixture(scope="session")
 def site_server(built_site: Path):
-    """Serve the built site on 127.0.0.1 (a free port); yields the base URL without a slash."""
-    handler = functools.partial(_QuietHandler, directory=str(built_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
-    thread.start()
-    host, port = server.server_address[:2]
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    """Serve the built site on 127.0.0.1 (a free port), as a static host would (clean URLs,
+    404.html for a missing address); yields the base URL without a slash."""
+    with statichost.serve(built_site) as base:
+        yield base.rstrip("/")
 
 
 # ------------------------------------------------------------------ Chromium

@@ -8,8 +8,10 @@ and follow every link of every page with an HTTP client.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import http.client
 import shutil
+import sys
 import urllib.robotparser
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -293,3 +295,48 @@ def test_every_page_has_title_description_canonical_sharing_tags_favicon_and_the
         soup = soup_of(built_site / condition.url / "index.html")
         assert soup.find("meta", attrs={"name": "description"})["content"] == condition.summary
         assert soup.find("meta", property="og:type")["content"] == "article"
+
+
+# ------------------------------------------------------------------ the Lighthouse gate (scripts/audit.py)
+
+
+@pytest.fixture(scope="module")
+def audit_script():
+    spec = importlib.util.spec_from_file_location("audit_script", REPO_ROOT / "scripts" / "audit.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module           # its dataclasses look themselves up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def lighthouse_report(scores: dict[str, float], failing_audit: str | None = None) -> dict:
+    """The parts of a Lighthouse JSON report the audit reads, with one audit scoring 0 if asked."""
+    audits = {"total-byte-weight": {"numericValue": 20480, "score": 1, "title": "Total size"},
+              "ok-audit": {"score": 1, "title": "Passes"}}
+    refs = [{"id": "ok-audit", "weight": 1}]
+    if failing_audit:
+        audits[failing_audit] = {"score": 0, "title": "Fails", "displayValue": "3 found"}
+        refs.append({"id": failing_audit, "weight": 3})
+    return {"categories": {c: {"score": s, "auditRefs": refs} for c, s in scores.items()}, "audits": audits}
+
+
+def test_audit_passes_a_page_that_meets_every_target(audit_script):
+    result = audit_script.summarise("", lighthouse_report(
+        {"performance": 0.95, "accessibility": 1, "best-practices": 1, "seo": 1}))
+    assert result.failed == [] and result.transfer_bytes == 20480
+    assert result.scores == {"performance": 95, "accessibility": 100, "best-practices": 100, "seo": 100}
+
+
+@pytest.mark.parametrize("category, score", [("performance", 0.94), ("accessibility", 0.99),
+                                             ("best-practices", 0.96), ("seo", 0.92)])
+def test_audit_fails_a_page_below_any_target_and_names_the_audit_that_cost_points(audit_script, category, score):
+    scores = {"performance": 1, "accessibility": 1, "best-practices": 1, "seo": 1, category: score}
+    result = audit_script.summarise("calciphylaxis/", lighthouse_report(scores, failing_audit="color-contrast"))
+    assert result.failed == [category]
+    assert any(line.startswith(f"{category}: color-contrast") for line in result.lost)
+
+
+def test_audit_visits_every_page_in_the_sitemap(audit_script, built_site, library):
+    paths = audit_script.sitemap_paths(built_site)
+    assert [library.site.base_url + p for p in paths] == sorted(published_urls(built_site, library.site.base_url),
+                                                                key=lambda u: u[len(library.site.base_url):])
