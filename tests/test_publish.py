@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import http.client
+import re
 import shutil
 import sys
 import urllib.robotparser
@@ -209,6 +210,10 @@ def test_asset_names_carry_a_hash_of_their_content_and_pages_use_only_those(buil
     for file in published:
         digest = hashlib.sha256(file.read_bytes()).hexdigest()[:10]
         assert f".{digest}." in file.name or file.name.endswith(f".{digest}"), file.name
+    for css in (f for f in published if f.suffix == ".css"):   # url() in CSS is not rewritten: none may be local
+        local = [u for u in re.findall(r"url\(\s*['\"]?([^'\")]+)", css.read_text(encoding="utf-8"))
+                 if not u.startswith(("data:", "https:", "#"))]
+        assert not local, f"{css.name} refers to {local}; the build does not rewrite these to hashed names"
     for page in sorted(built_site.rglob("*.html")):
         for ref in references(soup_of(page)):
             if "assets/" in ref:
