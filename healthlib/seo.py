@@ -74,10 +74,6 @@ def _named(type_: str, name: str, **more) -> dict:
     return {"@type": type_, "name": name, **more}
 
 
-def _organisation(site: Site) -> dict | None:
-    return _named("Organization", site.organisation) if site.organisation else None
-
-
 def medical_condition(condition: Condition) -> dict:
     """schema.org MedicalCondition: the condition's names and its sections' list items."""
     data: dict = _named("MedicalCondition", condition.title, description=condition.summary)
@@ -109,9 +105,8 @@ def medical_web_page(library: Library, condition: Condition, out_path: str) -> d
         "citation": [_named("WebPage", s.title, url=s.url, publisher=_named("Organization", s.publisher))
                      for s in condition.sources],
     }
-    publisher = _organisation(site)
-    if publisher:
-        data["publisher"] = publisher
+    if site.organisation:
+        data["publisher"] = _named("Organization", site.organisation)
     return data
 
 

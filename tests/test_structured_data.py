@@ -8,6 +8,7 @@ is in rangeIncludes, or it is text where a data type (Text, URL, Date, ...) is e
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -228,3 +229,15 @@ def test_json_ld_text_cannot_end_its_script_element():
     text = str(seo.script_json(data))
     assert "<" not in text and ">" not in text and "&" not in text
     assert json.loads(text) == data
+
+
+@pytest.mark.parametrize("organisation", ["Example Hospital Trust", ""])
+def test_the_organisation_in_site_yaml_is_named_as_publisher(library, vocabulary, organisation):
+    site = dataclasses.replace(library.site, organisation=organisation)
+    condition = library.conditions[0]
+    page = seo.medical_web_page(dataclasses.replace(library, site=site), condition, condition.url + "index.html")
+    if organisation:
+        assert page["publisher"] == {"@type": "Organization", "name": organisation}
+    else:
+        assert "publisher" not in page
+    assert vocabulary.problems(page) == []
