@@ -7,6 +7,7 @@ validator can say exactly where a problem is.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,7 +79,18 @@ def read_text(path: Path, root: Path, problems: Problems) -> str | None:
         problems.error(path, line, "this file is not saved as UTF-8 text (byte "
                        f"0x{raw[exc.start]:02x} cannot be read). Save it as UTF-8 in your editor.")
         return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = _INVISIBLE.search(text)
+    if bad:
+        problems.error(path, text.count("\n", 0, bad.start()) + 1, "this line has an invisible control "
+                       f"character (U+{ord(bad.group()):04X}). Delete it; retyping the line is the easiest way.")
+        return None
+    return text
+
+
+# Characters YAML refuses (controls, non-characters), and line separators that editors often do
+# not show and that YAML would count as line breaks (so every line number after them would be off).
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 
 
 def _hint(problem: str) -> str:

@@ -1,36 +1,25 @@
-"""Helpers for tests that build from a throw-away copy of the content: copying it, editing
-one line of a file, running the real command line, and fingerprinting a built site."""
+"""Helpers for tests that build from a throw-away copy of the content (made with
+contentkit.copy_content): editing one line of a file, running the real command line, and
+fingerprinting a built site."""
 
 from __future__ import annotations
 
 import hashlib
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from healthlib.load import condition_folders
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-CONTENT = REPO_ROOT / "content"
 # PDFs are slow to make and have their own tests; these tests are about everything else.
 BUILD_FLAGS = ("--no-pdf",)
 
 
-def copy_content(dest: Path) -> Path:
-    """A copy of content/ at `dest`, safe to break."""
-    shutil.copytree(CONTENT, dest, symlinks=True)
-    return dest
-
-
 def first_condition(content: Path) -> Path:
     """The first condition folder (the tests need one whole condition, not a particular one)."""
-    return sorted(p for p in content.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))[0]
-
-
-def clone_condition(source: Path, dest: Path) -> Path:
-    """Another condition made from `source`: same files, new folder name (so a new URL)."""
-    shutil.copytree(source, dest)
-    return dest
+    return condition_folders(content)[0]
 
 
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:

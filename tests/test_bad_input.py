@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from healthlib.cli import parser
-from sitecopy import (REPO_ROOT, add_lines, build_cmd, copy_content, edit_line, first_condition,
-                      run_cli, site_digest)
+from contentkit import copy_content
+from sitecopy import REPO_ROOT, add_lines, build_cmd, edit_line, first_condition, run_cli, site_digest
 
 Where = tuple[Path, "int | None"]
 
@@ -158,6 +158,7 @@ CONTENT_CASES = [
     Case("front-matter-broken-yaml", _edit(SYMPTOMS, "title:", lambda s: s + ": now"), "put the whole text in quotes"),
     Case("markdown-empty-file", _replace_file(_condition_file("what-it-is.md"), b""), "this file is empty"),
     Case("not-utf8", _not_utf8, "Save it as UTF-8"),
+    Case("invisible-control-character", _edit(SYMPTOMS, "title:", lambda s: s + "\x00"), "invisible control character"),
     Case("file-of-20-mb", _too_big, "the limit is 1,000,000"),
     Case("not-a-plain-file", _fifo, "Replace it with a text file"),
     Case("section-file-missing", _missing_file, "every condition needs it"),
@@ -227,7 +228,7 @@ def _command(name: str, content: Path, out: Path, templates: Path | None) -> lis
 def old_site(tmp_path_factory) -> Path:
     """A site built from the good content: the 'previous site' every failed build must leave alone."""
     work = tmp_path_factory.mktemp("old")
-    content = copy_content(work / "content")
+    content = copy_content(work)
     out = work / "site"
     result = run_cli(*build_cmd(content, out))
     assert result.returncode == 0, result.stderr
@@ -240,7 +241,7 @@ def _location(path: Path, line: int | None) -> str:
 
 
 def _run_case(case: Case, command: str, tmp_path: Path, old_site: Path, templates: bool) -> None:
-    content = copy_content(tmp_path / "content")
+    content = copy_content(tmp_path)
     site = tmp_path / "site"
     shutil.copytree(old_site, site)
     path, line = case.spoil(content)
@@ -281,7 +282,7 @@ def _bom(data: bytes) -> bytes:
 
 @pytest.mark.parametrize("convert", [_crlf, _bom, lambda d: _bom(_crlf(d))], ids=["crlf", "bom", "bom-and-crlf"])
 def test_windows_line_endings_and_byte_order_mark_build_the_same_site(convert, tmp_path: Path, old_site: Path):
-    content = copy_content(tmp_path / "content")
+    content = copy_content(tmp_path)
     for path in sorted(content.rglob("*")):
         if path.is_file():
             path.write_bytes(convert(path.read_bytes()))
