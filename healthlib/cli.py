@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import check, scaffold
+from . import check, scaffold, serve
 from .errors import BuildError
 from .load import as_base_url, base_url_problem
 from .pipeline import Project, build
@@ -66,6 +66,10 @@ def cmd_new(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    return serve.run(_project(args), Path(args.out), host=args.host, port=args.port)
+
+
 def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
@@ -106,6 +110,16 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("slug", help="the folder name, which is also the web address, e.g. kidney-stones")
     n.add_argument("--content", default=None, help="content folder (default: content/)")
     n.set_defaults(func=cmd_new)
+
+    s = sub.add_parser("serve", help="preview the site while you edit: it rebuilds and reloads when you save")
+    s.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0: any free port)")
+    s.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default: 127.0.0.1, this computer only)")
+    s.add_argument("--out", default=str(ROOT / ".cache" / "preview"),
+                   help="preview folder, owned by the preview (default: .cache/preview/)")
+    s.add_argument("--content", default=None, help="content folder (default: content/)")
+    s.add_argument("--templates", default=None, help="templates folder (default: templates/)")
+    s.set_defaults(func=cmd_serve)
     return ap
 
 

@@ -28,10 +28,7 @@ class Writer:
         self.files: dict[str, bytes] = {}
 
     def add(self, path: str, data: bytes) -> None:
-        rel = PurePosixPath(path)
-        if rel.is_absolute() or ".." in rel.parts or not rel.parts:
-            raise BuildError([Problem(path, None, "output path must stay inside the site folder.")])
-        key = rel.as_posix()
+        key = _key(path)
         if key in self.files:
             raise BuildError([Problem(key, None, "two pages would be written to this same address. "
                                       "Give one of them another name.")])
@@ -55,6 +52,38 @@ class Writer:
                                       f"that the build did not make (no {MARKER} marker). Empty it, or choose "
                                       "another --out folder.")])
 
+    def update(self, changed: dict[str, bytes], removed=()) -> None:
+        """Change some files of an output folder this build made, in place: the live preview, which
+        re-renders a few pages at a time. Each file is written beside its place and renamed over
+        it (os.replace), so a reader never gets a half-written file."""
+        self.check_destination()
+        out = self.out_dir.resolve()
+        if not (out / MARKER).is_file():
+            raise BuildError([Problem(str(self.out_dir), None, "this folder has no complete site to update. "
+                                      "Build it whole first.")])
+        writes = {_key(path): data for path, data in changed.items()}
+        for key in sorted(writes):
+            target = out / key
+            if not target.parent.resolve().is_relative_to(out):      # a folder linked out of the site
+                raise BuildError([Problem(key, None, "output path must stay inside the site folder.")])
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(writes[key])
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        for key in sorted(map(_key, removed)):
+            target = out / key
+            target.unlink(missing_ok=True)
+            parent = target.parent
+            while parent != out and parent.is_dir() and not any(parent.iterdir()):   # emptied folders go too
+                parent.rmdir()
+                parent = parent.parent
+
     def commit(self) -> None:
         self.check_destination()
         parent = self.out_dir.parent
@@ -73,6 +102,14 @@ class Writer:
             _swap_into_place(tmp, self.out_dir)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)   # after the swap, tmp holds the old site
+
+
+def _key(path: str) -> str:
+    """A page's place in the site, refused if it would leave the site folder."""
+    rel = PurePosixPath(path)
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+        raise BuildError([Problem(path, None, "output path must stay inside the site folder.")])
+    return rel.as_posix()
 
 
 _RENAME_EXCHANGE = 2

@@ -1,0 +1,402 @@
+"""`build.py serve`: a live preview for editors.
+
+The site is built into a preview folder the build owns (default `.cache/preview/`, never
+`site/`), served on 127.0.0.1, and rebuilt when content, templates, static files or site.yaml
+change. An edit inside one condition's folder re-renders that condition's pages and the
+library pages (the A to Z index lists every summary); anything else rebuilds everything. Only
+files whose bytes changed are written, each atomically (Writer.update).
+
+Browsers reload through the livereload protocol: the `livereload` package's client script
+and websocket handler. Its `Server` class is not used: it adds a `/forcereload` endpoint that
+lets any page reload every browser, serves symbolic links that point out of its folder, and
+ignores changes that come within 3 seconds of a reload. Here the websocket only listens
+(hello, info), files are served only from inside the preview folder, and the reload script is
+added to HTML responses as they are served, never to the files on disk.
+
+When content is broken, nothing is written (the last good build stays on disk) and every page
+is answered with an error page listing each `path:line: message`; it reloads by itself once
+the problem is fixed.
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import mimetypes
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+from tornado import httpserver, netutil, web
+
+from .errors import BuildError, Problem, Problems
+from .load import GLOSSARY_FILE, assemble, condition_folders, load_condition, load_library
+from .model import Library
+from .pipeline import Project
+from .render import Renderer
+from .watch import watcher_for
+from .write import MARKER, Writer
+
+QUIET_S = 0.05        # a save is often several writes: rebuild once they have stopped this long
+MAX_WAIT_S = 1.0      # ... but never wait longer than this while files keep changing
+RELOAD_SCRIPT = b'<script src="/livereload.js"></script>'
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+class _CachingRenderer(Renderer):
+    """Keeps each condition's rendered pages until that condition changes.
+
+    A condition's pages are made from that condition, the glossary, the site settings, the
+    templates and the static files. A change to any of the last four makes a new renderer."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pages: dict[str, tuple] = {}
+
+    def condition_pages(self, condition):
+        hit = self._pages.get(condition.slug)
+        if hit is None or hit[0] is not condition:
+            hit = (condition, tuple(super().condition_pages(condition)))
+            self._pages[condition.slug] = hit
+        return iter(hit[1])
+
+
+@dataclass
+class Outcome:
+    changed: list[str] = field(default_factory=list)    # files written or removed
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    whole: bool = False                                 # the whole site was rebuilt
+    seconds: float = 0.0
+    reload: bool = False                                # browsers should reload
+
+
+class Preview:
+    """The preview folder and what it was built from; `apply` brings it up to date."""
+
+    def __init__(self, project: Project, out_dir: Path):
+        self.project = project
+        self.out_dir = Path(out_dir).absolute()
+        self.files: dict[str, bytes] = {}       # what the folder holds: the last good build
+        self.errors: list[Problem] = []         # why the latest sources could not be built
+        self.library: Library | None = None
+        self.renderer: _CachingRenderer | None = None
+        self.dirty: set[str] | None = None      # condition folders to reload; None: everything
+
+    def writer(self) -> Writer:
+        return Writer(self.out_dir, sources=(self.project.content, self.project.templates, self.project.static),
+                      project_root=self.project.root)
+
+    def scope(self, paths) -> set[str] | None:
+        """The condition folders that `paths` are in, or None if one of them concerns the whole site."""
+        content = self.project.content
+        folders = set()
+        for path in paths:
+            try:
+                rel = Path(path).relative_to(content)
+            except ValueError:
+                return None                      # templates, static files, site.yaml
+            if not rel.parts or rel.parts[0] == GLOSSARY_FILE or (len(rel.parts) == 1 and Path(path).is_file()):
+                return None                      # the glossary (or the whole folder) changed
+            if not rel.parts[0].startswith((".", "_")):   # the build skips these folders
+                folders.add(rel.parts[0])
+        return folders
+
+    def apply(self, paths) -> Outcome:
+        scope = self.scope(paths)
+        if scope is not None and not scope:
+            return Outcome()
+        self.dirty = None if scope is None or self.dirty is None else self.dirty | scope
+        return self.rebuild()
+
+    def rebuild(self) -> Outcome:
+        started = time.perf_counter()
+        whole = self.dirty is None or self.library is None
+        try:
+            if whole:
+                library, problems = load_library(self.project.content, self.project.site_file,
+                                                 base=self.project.root)
+                renderer = _CachingRenderer(library, self.project.templates, self.project.static)
+            else:
+                library, problems = self._reload(self.dirty)
+                renderer = self.renderer
+                renderer.library = library
+            writer = self.writer()
+            writer.check_destination()
+            writer.add_all(renderer.pages())
+            changed = {k: v for k, v in writer.files.items() if self.files.get(k) != v}
+            removed = self.files.keys() - writer.files.keys()
+            if self.files and (self.out_dir / MARKER).is_file():
+                writer.update(changed, removed)
+            else:
+                writer.commit()         # the first build of this session replaces the folder whole
+        except BuildError as exc:
+            errors = [p for p in exc.problems if p.is_error]
+            outcome = Outcome(errors=errors, reload=errors != self.errors, whole=whole,
+                              seconds=time.perf_counter() - started)
+            self.errors = errors
+            return outcome
+        had_errors = bool(self.errors)
+        self.library, self.renderer, self.files = library, renderer, writer.files
+        self.dirty, self.errors = set(), []
+        return Outcome(changed=sorted(changed.keys() | removed), warnings=problems.sorted(), whole=whole,
+                       seconds=time.perf_counter() - started, reload=bool(changed or removed or had_errors))
+
+    def _reload(self, folders: set[str]) -> tuple[Library, Problems]:
+        """The library with the conditions in `folders` read again (or gone, if their folder is)."""
+        content = self.project.content
+        problems = Problems(self.project.root)
+        conditions = {c.slug: c for c in self.library.conditions}
+        existing = set(condition_folders(content))
+        for name in sorted(folders):
+            conditions.pop(name, None)
+            if content / name in existing:
+                condition = load_condition(content / name, content, problems)
+                if condition is not None:
+                    conditions[name] = condition
+        if problems.errors:
+            raise BuildError(problems.items)
+        return assemble(self.library.site, conditions.values(), self.library.glossary), problems
+
+    # -- what the server answers
+
+    def file_for(self, url_path: str) -> Path | str | None:
+        """The file for a request path (already %-decoded), "/" if it names a folder without the
+        final slash, or None: nothing outside the preview folder, no hidden files."""
+        if "\0" in url_path or "\\" in url_path or url_path.startswith("/"):
+            return None
+        parts = url_path.split("/")
+        if any(p in ("..", ".") or p.startswith(".") for p in parts):
+            return None
+        root = self.out_dir.resolve()
+        target = (root / url_path).resolve()
+        if not target.is_relative_to(root):
+            return None                          # a symbolic link that points out
+        if target.is_dir():
+            if url_path and not url_path.endswith("/"):
+                return "/"
+            target = (target / "index.html").resolve()
+            if not target.is_relative_to(root):
+                return None
+        return target if target.is_file() else None
+
+    def error_page(self) -> bytes:
+        items = "\n".join(f"<li><code>{html.escape(p.path, quote=False)}{f':{p.line}' if p.line else ''}</code>: "
+                          f"{html.escape(p.message, quote=False)}</li>" for p in self.errors)
+        return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Preview: something in the content needs fixing</title>
+<style>
+body {{ font: 1.125rem/1.5 system-ui, sans-serif; max-width: 48rem; margin: 2rem auto; padding: 0 1rem; }}
+li {{ margin: 0.75rem 0; }} code {{ font-weight: bold; overflow-wrap: anywhere; }}
+</style>
+</head>
+<body>
+<main>
+<h1>The preview cannot be updated yet</h1>
+<p>Something in the content needs fixing. Fix each problem below in the file and line it names,
+then save. This page reloads by itself when the problems are fixed.</p>
+<p>Until then, the last version that worked is kept.</p>
+<ol class="problems">
+{items}
+</ol>
+</main>
+</body>
+</html>
+""".encode("utf-8")
+
+
+def with_reload_script(page: bytes) -> bytes:
+    for end in (b"</head>", b"</body>"):
+        at = page.find(end)
+        if at >= 0:
+            return page[:at] + RELOAD_SCRIPT + page[at:]
+    return page + RELOAD_SCRIPT
+
+
+# ------------------------------------------------------------------ the web server
+
+
+class _LocalOnly:
+    """Refuse requests addressed to another host name: a web page cannot reach this server by
+    pointing its own domain name at 127.0.0.1 (DNS rebinding)."""
+
+    hosts: set[str] | None = None
+
+    def prepare(self):
+        if self.hosts is not None and self.request.host_name not in self.hosts:
+            raise web.HTTPError(403)
+
+
+class _Page(_LocalOnly, web.RequestHandler):
+    def initialize(self, preview: Preview):
+        self.preview = preview
+
+    def head(self, path: str):
+        self.get(path, body=False)
+
+    def get(self, path: str, body: bool = True):
+        self.set_header("Cache-Control", "no-store")
+        target = self.preview.file_for(path)
+        if target == "/":
+            return self.redirect("/" + path + "/")
+        kind = mimetypes.guess_type(target.name if target else path)[0] or "application/octet-stream"
+        if self.preview.errors and (kind == "text/html" or path == "" or path.endswith("/")):
+            # Every page, even one not built yet (a new condition), says what to fix.
+            self.set_status(503)
+            kind, data = "text/html", with_reload_script(self.preview.error_page())
+        elif target is None:
+            self.set_status(404)
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            return self.finish(b"Not found\n" if body else None)
+        elif kind == "text/html":
+            data = with_reload_script(target.read_bytes())
+        else:
+            data = target.read_bytes()
+        self.set_header("Content-Type", f"{kind}; charset=utf-8" if kind.startswith("text/") else kind)
+        self.set_header("Content-Length", str(len(data)))
+        self.finish(data if body else None)
+
+
+class _ReloadScript(_LocalOnly, LiveReloadJSHandler):
+    """The livereload package's client script."""
+
+
+class _ReloadSocket(_LocalOnly, LiveReloadHandler):
+    """The livereload protocol, minus commands: a browser says hello and then only listens."""
+
+    def check_origin(self, origin: str) -> bool:
+        return urlsplit(origin).netloc == self.request.host
+
+    def on_message(self, message):
+        try:
+            data = json.loads(message)
+        except (TypeError, ValueError):
+            return
+        command = data.get("command") if isinstance(data, dict) else None
+        if command == "hello":
+            self.send_message({"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"],
+                               "serverName": "healthlib-preview"})
+        elif command == "info":
+            LiveReloadHandler.waiters.add(self)
+        # Anything else (a "reload" asked for, a path to serve) is ignored.
+
+
+def reload_browsers() -> int:
+    message = json.dumps({"command": "reload", "path": "/", "liveCSS": False, "liveImg": False})
+    waiters = list(LiveReloadHandler.waiters)
+    for waiter in waiters:
+        try:
+            waiter.write_message(message)
+        except Exception:          # a browser that went away; tornado has closed it
+            LiveReloadHandler.waiters.discard(waiter)
+    return len(waiters)
+
+
+def make_app(preview: Preview, hosts: set[str] | None) -> web.Application:
+    _LocalOnly.hosts = hosts
+    return web.Application([
+        (r"/livereload", _ReloadSocket),
+        (r"/livereload\.js", _ReloadScript),
+        (r"/(.*)", _Page, {"preview": preview}),
+    ], log_function=lambda handler: None, compress_response=False)
+
+
+# ------------------------------------------------------------------ the command
+
+
+class Session:
+    """Gathers changed paths until the files are quiet, then rebuilds once and reloads browsers."""
+
+    def __init__(self, preview: Preview, say=print):
+        self.preview, self.say = preview, say
+        self.pending: set[Path] = set()
+        self.first: float | None = None
+        self.timer: asyncio.TimerHandle | None = None
+
+    def changed(self, paths: set[Path]) -> None:
+        loop = asyncio.get_running_loop()
+        self.pending |= paths
+        self.first = self.first or loop.time()
+        if self.timer:
+            self.timer.cancel()
+        wait = min(QUIET_S, max(0.0, self.first + MAX_WAIT_S - loop.time()))
+        self.timer = loop.call_later(wait, self.flush)
+
+    def flush(self) -> None:
+        paths, self.pending, self.first, self.timer = self.pending, set(), None, None
+        try:
+            outcome = self.preview.apply(paths)
+        except OSError as exc:         # e.g. the preview folder was deleted or made read-only
+            self.say(f"error: the preview could not be written ({exc}). Restart 'build.py serve'.")
+            return
+        self.report(outcome)
+
+    def report(self, outcome: Outcome) -> None:
+        ms = f"{outcome.seconds * 1000:.0f} ms"
+        for problem in outcome.warnings:
+            self.say(str(problem))
+        if outcome.errors:
+            for problem in outcome.errors:
+                self.say(str(problem))
+            self.say(f"Not updated: {len(outcome.errors)} problem(s) to fix (the browser shows them too). "
+                     "The last good preview is kept.")
+        elif outcome.changed:
+            what = "Rebuilt everything" if outcome.whole else "Updated"
+            self.say(f"{what}: {len(outcome.changed)} file(s) changed in {ms}.")
+        if outcome.reload:
+            reload_browsers()
+
+
+async def _serve(project: Project, out_dir: Path, host: str, port: int, say) -> int:
+    preview = Preview(project, out_dir)
+    try:
+        preview.writer().check_destination()
+    except BuildError as exc:
+        for problem in exc.problems:
+            say(f"error: {problem}")
+        return 1
+    say(f"Building the preview in {preview.out_dir} ...")
+    session = Session(preview, say)
+    session.report(preview.rebuild())
+    try:
+        sockets = netutil.bind_sockets(port, address=host)
+    except OSError as exc:
+        say(f"error: cannot listen on {host}:{port} ({exc.strerror}). Is another preview running? "
+            "Stop it, or choose another port with --port.")
+        return 1
+    server = httpserver.HTTPServer(make_app(preview, LOOPBACK if host in LOOPBACK else None))
+    server.add_sockets(sockets)
+    bound = sockets[0].getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    say(f"Preview: http://{shown}:{bound}/   (press Ctrl+C to stop)")
+    if host not in LOOPBACK:
+        say(f"warning: listening on {host}: other computers on the network can open the preview.")
+    watched = (project.content, project.templates, project.static)
+    watcher = watcher_for([p for p in watched if p.is_dir()], [project.site_file])
+    say(f"Watching {', '.join(p.name + '/' for p in watched)} and {project.site_file.name} for changes.")
+    watcher.start(session.changed)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    watcher.stop()
+    server.stop()
+    say("Stopped.")
+    return 0
+
+
+def run(project: Project, out_dir: Path, host: str = "127.0.0.1", port: int = 8000, say=None) -> int:
+    say = say or (lambda line: print(line, flush=True))
+    mimetypes.add_type("image/svg+xml", ".svg")
+    try:
+        return asyncio.run(_serve(project, out_dir, host, port, say))
+    except KeyboardInterrupt:
+        return 0
