@@ -1,6 +1,8 @@
 """Markdown to safe HTML, and the glossary pass that explains medical words on first use."""
 from __future__ import annotations
 
+import bisect
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -80,10 +82,31 @@ def sanitize(raw_html: str) -> tuple[str, list[tuple[str, str]]]:
     return clean, _removed_parts(raw_html)
 
 
+# Most list items and many paragraphs are plain sentences, with no character that Markdown,
+# SmartyPants or the sanitizer would change. They skip Python-Markdown (about 130 µs a call,
+# most of a big build) and get the very same HTML: tests/test_fast_paths.py proves it.
+_NOT_PLAIN = re.compile(r"[^\w \n,.;:?!()%/-]|_|\.\.|--|^[ \d-]| $", re.MULTILINE)
+
+
+def _plain_html(source: str) -> str | None:
+    """The HTML of plain paragraphs without Markdown, or None when the text needs Markdown."""
+    text = source.strip("\n")
+    if not text or _NOT_PLAIN.search(text):
+        return None
+    return "\n".join(f"<p>{paragraph}</p>" for paragraph in re.split(r"\n\n+", text))
+
+
+def _markdown_html(source: str) -> tuple[str, list[tuple[str, str]]]:
+    _md.reset()
+    return sanitize(_md.convert(source))
+
+
 def render_block(source: str) -> tuple[Markup, list[Removal]]:
     """Markdown paragraphs, lists and sub-headings -> sanitized HTML (and what was removed)."""
-    _md.reset()
-    clean, removed = sanitize(_md.convert(source))
+    plain = _plain_html(source)
+    if plain is not None:
+        return Markup(plain), []
+    clean, removed = _markdown_html(source)
     return Markup(clean), _locate(source, removed)
 
 
@@ -98,6 +121,8 @@ def render_inline(source: str) -> tuple[Markup, list[Removal]]:
 
 def plain_text(html_text: str) -> str:
     """Visible text of an HTML fragment (for readability and descriptions)."""
+    if "<" not in html_text:   # no tags (most list items): what HTMLParser would give, without it
+        return re.sub(r"\s+", " ", html.unescape(html_text)).strip()
     parts: list[str] = []
 
     class Text(HTMLParser):
@@ -126,7 +151,10 @@ class _Explainer(HTMLParser):
         self.blocked: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        self.out.append(self.get_starttag_text())
+        self.start(tag, self.get_starttag_text())
+
+    def start(self, tag: str, text: str) -> None:
+        self.out.append(text)
         if tag == "main":
             self.in_main += 1
         if tag in NO_EXPLAIN and tag not in VOID:
@@ -151,17 +179,12 @@ class _Explainer(HTMLParser):
     def _explain(self, data: str) -> str:
         out, pos = [], 0
         while True:
-            best = None
-            for regex, means, key in self.patterns:
-                if key in self.done:
-                    continue
-                m = regex.search(data, pos)
-                if m and (best is None or m.start() < best[0].start()):
-                    best = (m, means, key)
-            if best is None:
+            left = [p for p in self.patterns if p[2] not in self.done]
+            m = _any_of(tuple(p[0] for p in left)).search(data, pos) if left else None
+            if m is None:
                 out.append(data[pos:])
                 return "".join(out)
-            m, means, key = best
+            _, means, key = left[m.lastindex - 1]
             self.done.add(key)
             out.append(data[pos:m.end()] if already_explained(data, m) else
                        f"{data[pos:m.start()]}<dfn>{m.group(0)}</dfn> ({html.escape(means)})")
@@ -178,6 +201,13 @@ class _Explainer(HTMLParser):
 
     def handle_decl(self, decl):
         self.out.append(f"<!{decl}>")
+
+
+@functools.lru_cache(maxsize=1024)
+def _any_of(regexes: tuple[re.Pattern, ...]) -> re.Pattern:
+    """One regex for the first match of any of `regexes`; at the same place the earlier one wins,
+    exactly as searching with each and keeping the first (one pass over the text, not one each)."""
+    return re.compile("|".join(f"({r.pattern})" for r in regexes), regexes[0].flags)
 
 
 def already_explained(text: str, m: re.Match) -> bool:
@@ -208,7 +238,161 @@ def explain_terms(page_html: str, glossary, skip: tuple[str, ...] = ()) -> str:
     """Add '(meaning)' after the first use of each glossary term inside <main>.
 
     Terms in `skip` (the page's own subject, which its summary defines) are left alone."""
-    explainer = _Explainer(term_patterns(glossary, skip))
+    patterns = term_patterns(glossary, skip)
+    spellings = {entry.term.lower(): entry.spellings for entry in glossary}
+    fast = _explain_well_formed(page_html, patterns, [spellings[key] for _, _, key in patterns])
+    if fast is not None:
+        return fast
+    explainer = _Explainer(patterns)
     explainer.feed(page_html)
     explainer.close()
     return "".join(explainer.out)
+
+
+# The pages the templates make are well-formed HTML, which a regex tokenizes several times
+# faster than HTMLParser (the glossary pass was the largest part of rendering). Anything it
+# is not sure of (a stray '<' or '&', an unusual tag) goes to HTMLParser instead, and
+# tests/test_fast_paths.py checks both give the same page.
+_TOKEN = re.compile(r"""<(?:
+      (?P<start>[a-zA-Z][a-zA-Z0-9-]*)
+        (?:[ \t\n\r\f]+[^ \t\n\r\f"'<>/=]+(?:[ \t\n\r\f]*=[ \t\n\r\f]*(?:"[^"]*"|'[^']*'|[^ \t\n\r\f"'=<>`]+))?)*
+        [ \t\n\r\f]*(?P<slash>/?)>
+    | /(?P<end>[a-z][a-z0-9-]*)>
+    | !--(?P<comment>.*?)-->
+    | ![dD][oO][cC][tT][yY][pP][eE][^<>]*>
+    )
+    | &(?:[a-zA-Z][a-zA-Z0-9]*|\#[0-9]+|\#[xX][0-9a-fA-F]+);""", re.VERBOSE | re.DOTALL)
+_MARKUP_CHAR = re.compile(r"[<&]")
+# HTMLParser ends script and style at the first '</ script >', any case and spacing.
+_RAW_TEXT_END = {tag: re.compile(rf"</\s*{tag}\s*>", re.IGNORECASE) for tag in ("script", "style")}
+
+
+def _explain_well_formed(page_html: str, patterns, spellings: list[tuple[str, ...]] | None = None) -> str | None:
+    """explain_terms for well-formed HTML, or None when the page needs HTMLParser.
+
+    `spellings`, one tuple per pattern, lets plain-ASCII pages be searched with str.find."""
+    explainer = _Explainer(patterns)
+    chunks: list[int] = []     # indexes in explainer.out of the text the glossary may explain
+    pos, n = 0, len(page_html)
+    while pos < n:
+        found = _MARKUP_CHAR.search(page_html, pos)
+        stop = found.start() if found else n
+        if stop > pos:
+            if explainer.in_main and not explainer.blocked:
+                chunks.append(len(explainer.out))
+            explainer.out.append(page_html[pos:stop])
+        if found is None:
+            break
+        m = _TOKEN.match(page_html, stop)
+        if m is None or (m["comment"] is not None and "--" in m["comment"]):
+            return None
+        text, pos = m.group(0), m.end()
+        tag = (m["start"] or "").lower()
+        if m["start"] and not m["slash"]:
+            explainer.start(tag, text)
+            if tag in _RAW_TEXT_END:   # script and style hold raw text up to their end tag
+                close = _RAW_TEXT_END[tag].search(page_html, pos)
+                if close is None or close.group(0) != f"</{tag}>":
+                    return None
+                if close.start() > pos:
+                    if explainer.in_main and not explainer.blocked:
+                        chunks.append(len(explainer.out))
+                    explainer.out.append(page_html[pos:close.start()])
+                explainer.handle_endtag(tag)
+                pos = close.end()
+        elif m["end"]:
+            explainer.handle_endtag(m["end"])
+        else:
+            explainer.out.append(text)
+    texts = _explain_texts([explainer.out[i] for i in chunks], patterns, spellings)
+    if texts is None:
+        return None
+    for i, text in zip(chunks, texts):
+        explainer.out[i] = text
+    return "".join(explainer.out)
+
+
+_SEP = "\x00"   # joins the page's text pieces: no term contains it, and it is not a word character
+
+
+def _explain_texts(texts: list[str], patterns, spellings) -> list[str] | None:
+    """The glossary pass over a page's text pieces in order, as _Explainer._explain does them one
+    by one, but searching the joined text once per explained term instead of once per piece."""
+    joined = _SEP.join(texts)
+    if _SEP in "".join(texts):
+        return None
+    starts = [0]
+    for text in texts[:-1]:
+        starts.append(starts[-1] + len(text) + 1)
+    first = _FirstMatch(joined, patterns, spellings)
+    edits: dict[int, list] = {}
+    pos, done = 0, set()
+    while True:
+        found = first.search(pos, done)
+        if found is None:
+            break
+        index, start = found
+        _, means, key = patterns[index]
+        done.add(key)
+        piece = bisect.bisect_right(starts, start) - 1
+        local = patterns[index][0].match(texts[piece], start - starts[piece])
+        edits.setdefault(piece, []).append((local, means))
+        pos = starts[piece] + local.end()
+    out = list(texts)
+    for piece, matches in edits.items():
+        data, parts, at = texts[piece], [], 0
+        for m, means in matches:
+            parts.append(data[at:m.end()] if already_explained(data, m) else
+                         f"{data[at:m.start()]}<dfn>{m.group(0)}</dfn> ({html.escape(means)})")
+            at = m.end()
+        parts.append(data[at:])
+        out[piece] = "".join(parts)
+    return out
+
+
+class _FirstMatch:
+    """The leftmost match at or after a position of any pattern not yet done (at the same place,
+    the earlier pattern wins), like searching with each pattern and keeping the first."""
+
+    def __init__(self, text: str, patterns, spellings):
+        self.text, self.patterns = text, patterns
+        self.places: list[list[int]] | None = None
+        lower = text.lower()
+        if (spellings is not None and all(s.isascii() for ss in spellings for s in ss)
+                and len(lower) == len(text) and not any(map(_like_ascii_letter, set(_ASCII.sub("", text))))):
+            # ASCII spellings, and no other character that the regex would take for an ASCII letter
+            # (such as the Kelvin sign for k): a match can start only where str.find finds a spelling.
+            self.places = [sorted({i for s in ss for i in _find_all(lower, s.lower())}) for ss in spellings]
+
+    def search(self, pos: int, done: set[str]) -> tuple[int, int] | None:
+        left = [i for i, p in enumerate(self.patterns) if p[2] not in done]
+        if not left:
+            return None
+        if self.places is None:
+            m = _any_of(tuple(self.patterns[i][0] for i in left)).search(self.text, pos)
+            return (left[m.lastindex - 1], m.start()) if m else None
+        best = None
+        for i in left:
+            places, regex = self.places[i], self.patterns[i][0]
+            for place in places[bisect.bisect_left(places, pos):]:
+                if best is not None and place >= best[1]:
+                    break
+                if regex.match(self.text, place):
+                    best = (i, place)
+                    break
+        return best
+
+
+_ASCII = re.compile(r"[\x00-\x7f]+")
+
+
+@functools.lru_cache(maxsize=4096)
+def _like_ascii_letter(char: str) -> bool:
+    return re.fullmatch("[a-z]", char, re.IGNORECASE) is not None or char.lower().isascii()
+
+
+def _find_all(text: str, word: str):
+    at = text.find(word)
+    while at >= 0 and word:
+        yield at
+        at = text.find(word, at + 1)

@@ -103,11 +103,38 @@ def _hint(problem: str) -> str:
     return ""
 
 
+# libyaml (C) composes YAML about 15 times faster than pure Python, and most of a big build was
+# YAML. It crashes the process on very deep nesting, so it only reads text whose nesting is
+# surely shallow (an upper bound: flow brackets + the deepest line's indent and indicators).
+# Whatever it rejects is read again by the pure-Python loader, so every message stays the same.
+_CLoader = getattr(yaml, "CSafeLoader", None)
+_C_MAX_DEPTH = 100
+
+
+def _surely_shallow(text: str) -> bool:
+    flow = text.count("[") + text.count("{")
+    return flow + max((len(line) - len(line.lstrip(" ")) + line.count("-") + line.count(":") + line.count("?")
+                       for line in text.split("\n")), default=0) <= _C_MAX_DEPTH
+
+
+def _fast_node(text: str):
+    """(loader, node) composed by libyaml, or None when it cannot or should not read `text`."""
+    if _CLoader is None or not _surely_shallow(text):
+        return None
+    loader = _CLoader(text)
+    try:
+        return loader, loader.get_single_node()
+    except yaml.YAMLError:
+        loader.dispose()
+        return None
+
+
 def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0) -> Doc | None:
     """Parse one YAML document into plain values, refusing tags, aliases and duplicate keys."""
-    loader = yaml.SafeLoader(text)
+    fast = _fast_node(text)
+    loader = fast[0] if fast else yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
+        node = fast[1] if fast else loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 + line_offset) if mark else None
