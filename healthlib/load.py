@@ -11,9 +11,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import markup
+from .cache import Cache, folder_key
 from .errors import BuildError, Problems
 from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm,
                     ItemList, Library, Readability, Section, Site, SourceRef, Text)
+from .parallel import ordered_map
 from .sources import Doc, MarkdownFile, as_date, parse_yaml, read_text, split_front_matter
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -144,7 +146,8 @@ class Fields:
         return out
 
 
-TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%|\{#")
+# The same text render.py refuses in a page (closing '}}' too), so content is refused here, at its line.
+TEMPLATE_SYNTAX = markup.TEMPLATE_TEXT
 
 
 def _no_template_syntax(text: str, problems: Problems, path: Path, line: int | None) -> None:
@@ -469,15 +472,45 @@ def load_condition(folder: Path, content: Path, problems: Problems) -> Condition
     return _load_condition(folder, content, problems)
 
 
+def load_conditions(folders: list[Path], content: Path, problems: Problems, cache: Cache | None = None,
+                    jobs: int | None = 1) -> list[Condition]:
+    """The folders' conditions in order (none for a folder with errors), with their problems
+    reported in the same order. A folder whose files are unchanged comes from `cache`; the rest
+    load across `jobs` processes (None: every core)."""
+    cache = cache or Cache(None)
+    base = problems.base or content.parent
+    keys = [folder_key(folder, content, base) if cache.enabled else None for folder in folders]
+    found = [cache.get("condition", key) if key else None for key in keys]
+    todo = [i for i, hit in enumerate(found) if hit is None]
+
+    def load_one(folder: Path):
+        own = Problems(problems.base)
+        return load_condition(folder, content, own), own.items
+
+    for i, result in zip(todo, ordered_map(load_one, [folders[i] for i in todo], jobs)):
+        found[i] = result
+        if result[0] is not None and keys[i]:
+            cache.put("condition", keys[i], result)
+    conditions = []
+    for (condition, items), key in zip(found, keys):
+        problems.extend(items)
+        if condition is not None:
+            conditions.append(condition)
+            if key:
+                cache.condition_keys[condition.slug] = key
+    return conditions
+
+
 def assemble(site: Site, conditions, glossary: tuple[GlossaryTerm, ...]) -> Library:
     """The library, its conditions in A-Z order of title."""
     return Library(site, tuple(sorted(conditions, key=lambda c: (c.title.lower(), c.slug))), glossary)
 
 
-def collect_library(content: Path, site_file: Path | None = None,
-                    base: Path | None = None) -> tuple[Library, Problems]:
+def collect_library(content: Path, site_file: Path | None = None, base: Path | None = None, *,
+                    cache: Cache | None = None, jobs: int | None = 1) -> tuple[Library, Problems]:
     """Read and validate everything under `content`, never raising: a condition with errors is
-    left out of the library and its problems are kept (`check` reports them all at once)."""
+    left out of the library and its problems are kept (`check` reports them all at once).
+    `cache`, `jobs`: see load_conditions."""
     problems = Problems(base if base is not None else content.parent)
     if not content.is_dir():
         problems.error(content, None, "the content folder does not exist.")
@@ -487,13 +520,14 @@ def collect_library(content: Path, site_file: Path | None = None,
     folders = condition_folders(content)
     if not folders:
         problems.error(content, None, "there are no condition folders. Create one with 'python build.py new <name>'.")
-    conditions = [c for c in (load_condition(folder, content, problems) for folder in folders) if c is not None]
+    conditions = load_conditions(folders, content, problems, cache, jobs)
     return assemble(site, conditions, glossary), problems
 
 
-def load_library(content: Path, site_file: Path | None = None, base: Path | None = None) -> tuple[Library, Problems]:
+def load_library(content: Path, site_file: Path | None = None, base: Path | None = None, *,
+                 cache: Cache | None = None, jobs: int | None = 1) -> tuple[Library, Problems]:
     """Read and validate everything under `content`. Raises BuildError if anything is wrong."""
-    library, problems = collect_library(content, site_file, base)
+    library, problems = collect_library(content, site_file, base, cache=cache, jobs=jobs)
     if problems.errors:
         raise BuildError(problems.items)
     return library, problems

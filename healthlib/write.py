@@ -14,8 +14,12 @@ from pathlib import Path, PurePosixPath
 
 from .errors import BuildError, Problem
 
-# Left in every output folder so the build knows the folder is its own to replace.
+# Left in every output folder so the build knows the folder is its own to replace. It lists the
+# files the build made: a file of anyone else's found there stops the next build instead of
+# being deleted with the old site.
 MARKER = ".healthlib-site"
+_MARKER_HEADER = ("This folder is made by the build and replaced whole on every build.\n"
+                  "The files it made (any other file here stops the build, so that it is not lost):\n")
 
 
 class Writer:
@@ -51,6 +55,11 @@ class Writer:
             raise BuildError([Problem(str(self.out_dir), None, "refusing to replace this folder: it has files "
                                       f"that the build did not make (no {MARKER} marker). Empty it, or choose "
                                       "another --out folder.")])
+        foreign = _not_made(out)
+        if foreign:
+            raise BuildError([Problem(str(self.out_dir / key), None, "refusing to replace the site: the build did "
+                                      "not make this file, and it would be deleted. Move it out of the site "
+                                      "folder (it belongs to the build), then build again.") for key in foreign])
 
     def update(self, changed: dict[str, bytes], removed=()) -> None:
         """Change some files of an output folder this build made, in place: the live preview, which
@@ -76,13 +85,17 @@ class Writer:
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
-        for key in sorted(map(_key, removed)):
+        gone = sorted(map(_key, removed))
+        for key in gone:
             target = out / key
             target.unlink(missing_ok=True)
             parent = target.parent
             while parent != out and parent.is_dir() and not any(parent.iterdir()):   # emptied folders go too
                 parent.rmdir()
                 parent = parent.parent
+        made = _made(out)
+        if made is not None:
+            _mark(out, (made | set(writes)) - set(gone))
 
     def commit(self) -> None:
         self.check_destination()
@@ -97,11 +110,38 @@ class Writer:
                 target = tmp / key
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(self.files[key])
-            (tmp / MARKER).write_text("This folder is made by the build and replaced on every build.\n")
+            _mark(tmp, self.files)
             os.chmod(tmp, 0o755)
             _swap_into_place(tmp, self.out_dir)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)   # after the swap, tmp holds the old site
+
+
+def _mark(folder: Path, keys) -> None:
+    (folder / MARKER).write_text(_MARKER_HEADER + "".join(f"{key}\n" for key in sorted(keys)), encoding="utf-8")
+
+
+def _made(out: Path) -> set[str] | None:
+    """The files the marker says the build made; None if there is no list (an older marker)."""
+    try:
+        text = (out / MARKER).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return set(text[len(_MARKER_HEADER):].splitlines()) if text.startswith(_MARKER_HEADER) else None
+
+
+def _not_made(out: Path) -> list[str]:
+    """Files in a folder the build made that it did not make itself. Hidden files are left out:
+    they are the system's (.DS_Store) or a killed preview update's temporary files."""
+    made = _made(out) if out.is_dir() else None
+    if made is None:
+        return []
+    found = []
+    for folder, dirs, files in os.walk(out):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        rel = Path(folder).relative_to(out)
+        found += [(rel / f).as_posix() for f in files if not f.startswith(".")]
+    return sorted(set(found) - made)
 
 
 def _key(path: str) -> str:

@@ -1,0 +1,324 @@
+"""Nothing lost: a build killed at any moment leaves the old complete site or the new complete
+site, never a mix; and the build refuses output folders that are not its own.
+
+Two large libraries (300 conditions each, no URL in common) are built by the real command
+line. Then builds that flip the site from one to the other are killed with SIGKILL at random
+points, and after each kill the site must be byte-for-byte one of the two known builds.
+
+- The real `build.py build` is killed at random points of the whole run, and just after its
+  temporary folder appears (the only time anything is written).
+- The writer alone (the same `Writer`, fed the pages of a known build) is killed many more
+  times, since a whole build spends most of its time rendering in memory.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from contentkit import add_condition, copy_content
+from healthlib.errors import BuildError
+from healthlib.pipeline import Project, build
+from healthlib.write import MARKER, Writer
+from sitecopy import REPO_ROOT, build_cmd, first_condition, site_digest
+
+CONDITIONS = 300
+CLI_KILLS_PER_STREAM = 3       # each costs a whole build
+WRITER_KILLS_PER_STREAM = 50
+STREAMS = 2                    # one per core, each flipping its own site folder
+
+# The writer on its own: the pages of a built site, added and committed like a build does.
+WRITE_AGAIN = """
+import sys
+from pathlib import Path
+from healthlib.write import MARKER, Writer
+source, out = map(Path, sys.argv[1:])
+writer = Writer(out)
+for f in sorted(source.rglob("*")):
+    if f.is_file() and f.name != MARKER:
+        writer.add(f.relative_to(source).as_posix(), f.read_bytes())
+writer.commit()
+"""
+
+
+@dataclass
+class Libraries:
+    content: dict[str, Path]
+    site: dict[str, Path]
+    digest: dict[str, dict[str, str]]
+    seconds: dict[str, float]
+
+    def which(self, site: Path) -> str:
+        """'a' or 'b' when `site` is exactly that build, else a description of the damage."""
+        found = site_digest(site)
+        for name, digest in self.digest.items():
+            if found == digest:
+                return name
+        return f"mixed: {len(found)} files, none of the known builds"
+
+
+@pytest.fixture(scope="module")
+def libraries(tmp_path_factory) -> Libraries:
+    work = tmp_path_factory.mktemp("atomic")
+    content = {}
+    for name in ("a", "b"):
+        content[name] = copy_content(work / name)
+        source = first_condition(content[name])
+        for i in range(CONDITIONS):
+            add_condition(content[name], f"{name}-{i:04d}", f"Condition {name.upper()}{i}", template=source.name)
+        shutil.rmtree(source)      # so the two libraries share no condition URL
+    site = {name: work / f"site-{name}" for name in content}
+    started = time.perf_counter()
+    procs = {name: subprocess.Popen([sys.executable, "build.py", *build_cmd(content[name], site[name])],
+                                    cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for name in content}
+    seconds = {}
+    for name, proc in procs.items():
+        output = proc.communicate(timeout=600)[0]
+        seconds[name] = time.perf_counter() - started
+        assert proc.returncode == 0, output
+    return Libraries(content, site, {name: site_digest(s) for name, s in site.items()}, seconds)
+
+
+@dataclass
+class Tally:
+    """What each kill found. Every entry of `damaged` is a failure."""
+
+    outcomes: Counter = field(default_factory=Counter)
+    damaged: list[str] = field(default_factory=list)
+
+    def add(self, other: "Tally") -> None:
+        self.outcomes.update(other.outcomes)
+        self.damaged.extend(other.damaged)
+
+
+def _leftovers(site: Path) -> list[str]:
+    return sorted(p.name for p in site.parent.iterdir() if p != site)
+
+
+def _run_and_kill(cmd: list[str], delay: float, started_writing=None) -> bool:
+    """Start `cmd`; SIGKILL it `delay` seconds later (after `started_writing()` becomes true, if
+    given). True if it was killed, False if it finished first."""
+    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if started_writing is not None:
+        while proc.poll() is None and not started_writing():
+            time.sleep(0.001)
+    try:
+        proc.wait(timeout=delay)
+        return False
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        return True
+
+
+def _flip_and_kill(libs: Libraries, site: Path, trials: list[tuple[str, float]], command) -> Tally:
+    """Each trial builds the library the site is not, and kills it. `command(name, site)` gives the
+    command line; a trial is ('any', delay) or ('writing', delay after the temporary folder appears)."""
+    tally = Tally()
+    for when, delay in trials:
+        before = libs.which(site)
+        target = "b" if before == "a" else "a"
+        trigger = (lambda: bool(_leftovers(site))) if when == "writing" else None
+        killed = _run_and_kill(command(target, site), delay, trigger)
+        after = libs.which(site)
+        if after not in libs.digest:
+            tally.damaged.append(f"killed {when} +{delay:.3f}s building {target} over {before}: {after}")
+            break
+        if not killed:
+            tally.outcomes["finished before the kill"] += 1
+        elif after == target:
+            tally.outcomes["killed after the swap: new site"] += 1
+        elif _leftovers(site):
+            tally.outcomes["killed while writing: old site"] += 1
+        else:
+            tally.outcomes["killed before writing: old site"] += 1
+    return tally
+
+
+def _streams(libs: Libraries, tmp_path: Path, trials_for, command) -> Tally:
+    """Run STREAMS kill sequences in parallel, each on its own copy of site a."""
+    sites = []
+    for i in range(STREAMS):
+        site = tmp_path / f"stream{i}" / "site"
+        shutil.copytree(libs.site["a"], site.parent / "site")
+        sites.append(site)
+    with ThreadPoolExecutor(STREAMS) as pool:
+        tallies = list(pool.map(lambda i: _flip_and_kill(libs, sites[i], trials_for(i), command), range(STREAMS)))
+    total = Tally()
+    for tally in tallies:
+        total.add(tally)
+    for site in sites:      # a write after the kills is complete, and clears what they left behind
+        subprocess.run(_write_again(libs, "b" if libs.which(site) == "a" else "a", site), cwd=REPO_ROOT,
+                       check=True, capture_output=True)
+        assert libs.which(site) in libs.digest and not _leftovers(site), _leftovers(site)
+    return total
+
+
+def _write_again(libs: Libraries, name: str, site: Path) -> list[str]:
+    return [sys.executable, "-c", WRITE_AGAIN, str(libs.site[name]), str(site)]
+
+
+def _report(what: str, tally: Tally) -> None:
+    kills = sum(n for outcome, n in tally.outcomes.items() if outcome.startswith("killed"))
+    print(f"\n{what}: {sum(tally.outcomes.values())} runs, {kills} killed, "
+          f"{len(tally.damaged)} damaged sites; {dict(sorted(tally.outcomes.items()))}")
+
+
+def test_killed_build_leaves_the_old_or_the_new_site(libraries: Libraries, tmp_path: Path, capsys):
+    seconds = max(libraries.seconds.values())
+
+    def trials(stream: int) -> list[tuple[str, float]]:
+        rng = random.Random(f"cli-{stream}")
+        return [("any", rng.uniform(0, seconds))] + [("writing", rng.uniform(0, 0.3))
+                                                     for _ in range(CLI_KILLS_PER_STREAM - 1)]
+
+    def command(name: str, site: Path) -> list[str]:
+        return [sys.executable, "build.py", *build_cmd(libraries.content[name], site)]
+
+    tally = _streams(libraries, tmp_path, trials, command)
+    with capsys.disabled():
+        _report(f"build.py build of {CONDITIONS} conditions", tally)
+    assert not tally.damaged, tally.damaged
+
+
+def test_killed_writer_leaves_the_old_or_the_new_site(libraries: Libraries, tmp_path: Path, capsys):
+    def command(name: str, site: Path) -> list[str]:
+        return _write_again(libraries, name, site)
+
+    # How long the writer takes when nobody kills it: the kills are spread over that time.
+    probe = tmp_path / "probe" / "site"
+    shutil.copytree(libraries.site["a"], probe)
+    started = time.perf_counter()
+    subprocess.run(command("b", probe), cwd=REPO_ROOT, check=True)
+    seconds = time.perf_counter() - started
+    assert libraries.which(probe) == "b", "the writer alone does not reproduce the build"
+
+    def trials(stream: int) -> list[tuple[str, float]]:
+        rng = random.Random(f"writer-{stream}")
+        return [("any", rng.uniform(0, seconds * 1.1)) for _ in range(WRITER_KILLS_PER_STREAM)]
+
+    tally = _streams(libraries, tmp_path, trials, command)
+    with capsys.disabled():
+        _report(f"writer alone ({seconds:.2f} s unkilled)", tally)
+    assert not tally.damaged, tally.damaged
+    # The kills must have hit the write itself, or this test proves nothing.
+    assert tally.outcomes["killed while writing: old site"] > 0, tally.outcomes
+
+
+# ---------------------------------------------------------------- the output folder
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """A whole project (content, templates, static, site.yaml) in a temporary folder."""
+    root = tmp_path / "project"
+    root.mkdir()
+    copy_content(root)
+    for name in ("templates", "static"):
+        shutil.copytree(REPO_ROOT / name, root / name)
+    shutil.copy(REPO_ROOT / "site.yaml", root / "site.yaml")
+    return Project.at(root)
+
+
+def _foreign(root: Path) -> Path:
+    folder = root / "photos"
+    folder.mkdir()
+    (folder / "holiday.jpg").write_bytes(b"not made by the build")
+    return folder
+
+
+def _a_file(root: Path) -> Path:
+    path = root / "notes.txt"
+    path.write_text("mine\n")
+    return path
+
+
+REFUSED_OUT = {
+    "project-root": lambda root: root,
+    "content": lambda root: root / "content",
+    "inside-content": lambda root: root / "content" / "site",
+    "templates": lambda root: root / "templates",
+    "static": lambda root: root / "static",
+    "folder-holding-the-project": lambda root: root.parent,
+    "non-empty-folder-the-build-did-not-make": _foreign,
+    "a-file": _a_file,
+}
+
+
+@pytest.mark.parametrize("where", REFUSED_OUT, ids=list(REFUSED_OUT))
+def test_out_that_is_not_the_builds_own_is_refused(where: str, project: Project):
+    out = REFUSED_OUT[where](project.root)
+    before = site_digest(project.root.parent)
+    with pytest.raises(BuildError) as refused:
+        build(project, out)
+    message = str(refused.value)
+    assert "refusing" in message and "--out" in message, message
+    assert site_digest(project.root.parent) == before
+
+
+def _write(out: Path, files: dict[str, bytes]) -> None:
+    writer = Writer(out)
+    for path, data in files.items():
+        writer.add(path, data)
+    writer.commit()
+
+
+@pytest.mark.parametrize("exists", [False, True], ids=["new-folder", "empty-folder"])
+def test_new_or_empty_out_is_used_and_marked_as_the_builds_own(exists: bool, tmp_path: Path):
+    out = tmp_path / "site"
+    if exists:
+        out.mkdir()
+    _write(out, {"index.html": b"one"})
+    assert (out / MARKER).is_file()
+    _write(out, {"index.html": b"two"})        # the marker makes it ours to replace
+    assert (out / "index.html").read_bytes() == b"two"
+    assert sorted(os.listdir(tmp_path)) == ["site"]
+
+
+def test_site_without_its_marker_is_no_longer_replaced(tmp_path: Path):
+    out = tmp_path / "site"
+    _write(out, {"index.html": b"one"})
+    (out / MARKER).unlink()
+    with pytest.raises(BuildError, match="did not make"):
+        _write(out, {"index.html": b"two"})
+    assert (out / "index.html").read_bytes() == b"one"
+
+
+@pytest.mark.parametrize("mine", ["notes.txt", "calciphylaxis/my-photo.jpg"])
+def test_file_the_build_did_not_make_stops_the_next_build_instead_of_being_deleted(mine: str, tmp_path: Path):
+    out = tmp_path / "site"
+    _write(out, {"index.html": b"one", "calciphylaxis/index.html": b"page"})
+    (out / mine).write_bytes(b"someone's work")
+    (out / ".DS_Store").write_bytes(b"the system's, not the editor's")
+    before = site_digest(out)
+    with pytest.raises(BuildError) as refused:
+        _write(out, {"index.html": b"two"})
+    assert [p.path for p in refused.value.problems] == [str(out / mine)]
+    assert "Move it out of the site folder" in refused.value.problems[0].message
+    assert site_digest(out) == before
+
+
+def test_two_pages_for_one_address_are_refused():
+    writer = Writer(Path("unused"))
+    writer.add("calciphylaxis/index.html", b"one")
+    with pytest.raises(BuildError, match="same address") as refused:
+        writer.add("calciphylaxis/index.html", b"two")
+    assert refused.value.problems[0].path == "calciphylaxis/index.html"
+
+
+@pytest.mark.parametrize("path", ["../escape.html", "/etc/passwd", "", "a/../../b.html"])
+def test_page_outside_the_site_folder_is_refused(path: str):
+    with pytest.raises(BuildError, match="inside the site folder"):
+        Writer(Path("unused")).add(path, b"x")
