@@ -42,8 +42,10 @@ help:
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
+# The `pdf` extra (WeasyPrint) makes the appointment sheets' PDFs; without it, or without
+# Pango, the build still succeeds and says once that it skipped them.
 $(RUNTIME_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --disable-pip-version-check -q -e .
+	$(PY) -m pip install --disable-pip-version-check -q -e '.[pdf]'
 	@touch $@
 
 $(TEST_STAMP): pyproject.toml | $(PY)
@@ -55,7 +57,9 @@ venv: $(TEST_STAMP)
 # ---------------------------------------------------------------- system tools
 
 # Chromium (browser tests), poppler-utils (pdfinfo/pdftoppm for PDF tests), a Java
-# runtime (the Nu HTML Checker) and npm. As root: apt-get installs what is missing.
+# runtime (the Nu HTML Checker), npm, Pango (WeasyPrint's text layout, for the sheet PDFs)
+# and Liberation Sans (Arial metrics: the printed sheet's font, so it breaks into the same
+# pages). As root: apt-get installs what is missing.
 # Not root: fail and say what to install.
 system-deps:
 	@missing=""; \
@@ -63,8 +67,10 @@ system-deps:
 	{ command -v pdfinfo && command -v pdftoppm; } >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	[ -e /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] || missing="$$missing fonts-liberation"; \
 	if [ -z "$$missing" ]; then \
-	    echo "system-deps: chromium, poppler-utils, java and npm are present"; \
+	    echo "system-deps: chromium, poppler-utils, java, npm, pango and fonts are present"; \
 	elif [ "$$(id -u)" = 0 ]; then \
 	    echo "system-deps: installing$$missing"; \
 	    $(APT_GET) update && $(APT_GET) install -y --no-install-recommends $$missing; \

@@ -29,13 +29,15 @@ def cmd_build(args) -> int:
     project = _project(args)
     started = time.perf_counter()
     try:
-        result = build(project, Path(args.out), base_url=args.base_url)
+        result = build(project, Path(args.out), pdfs=args.pdf, base_url=args.base_url)
     except BuildError as exc:
         _report(exc.problems)
         errors = sum(p.is_error for p in exc.problems)
         print(f"Build failed: {errors} problem(s). The site in '{args.out}' was not changed.", file=sys.stderr)
         return 1
     _report(result.problems.sorted())
+    for note in result.notes:
+        print(note)
     elapsed = time.perf_counter() - started
     index = (Path(args.out) / "index.html").absolute()
     print(f"Built {len(result.library.conditions)} condition(s), {result.files} files in {elapsed:.2f} s.")
@@ -91,6 +93,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default=str(ROOT / "site"), help="output folder (default: site/)")
     b.add_argument("--content", default=None, help="content folder (default: content/)")
     b.add_argument("--templates", default=None, help="templates folder (default: templates/)")
+    b.add_argument("--no-pdf", dest="pdf", action="store_false",
+                   help="make no PDFs of the appointment sheets (faster; the pages then link none)")
     b.add_argument("--base-url", type=_base_url, default=None, metavar="URL",
                    help="the address the site is published at, e.g. https://example.org/health/ "
                         "(default: base_url in site.yaml); used for canonical links and sitemap.xml")

@@ -84,8 +84,11 @@ def _template_problem(exc: Exception, templates_dir: Path) -> Problem:
 class Renderer:
     """Renders the library's pages to bytes, in memory."""
 
-    def __init__(self, library: Library, templates_dir: Path, static_dir: Path):
+    def __init__(self, library: Library, templates_dir: Path, static_dir: Path, pdf_papers: tuple = ()):
+        """`pdf_papers`: the pdf.Paper sizes the build makes sheet PDFs in, so pages link them;
+        empty when it makes none."""
         self.library = library
+        self.pdf_papers = tuple(pdf_papers)
         self.templates_dir = templates_dir
         self.env = make_env(templates_dir)
         self.assets = load_assets(static_dir)
@@ -99,7 +102,7 @@ class Renderer:
             return rel + self.assets[name].path
 
         return {"site": self.library.site, "library": self.library, "rel": rel, "asset": asset,
-                "canonical": seo.absolute(self.library.site, out_path)}
+                "canonical": seo.absolute(self.library.site, out_path), "pdf_papers": self.pdf_papers}
 
     def render(self, template: str, out_path: str, rel: str | None = None, **context) -> bytes:
         try:
@@ -121,6 +124,8 @@ class Renderer:
         path = f"{condition.slug}/index.html"
         json_ld = [seo.script_json(block) for block in seo.condition_json_ld(self.library, condition, path)]
         yield path, self.render("condition.html", path, condition=condition, json_ld=json_ld)
+        sheet = condition.prep_url + "index.html"
+        yield sheet, self.render("sheet.html", sheet, condition=condition)
 
     def library_pages(self) -> Iterator[tuple[str, bytes]]:
         yield "index.html", self.render("index.html", "index.html")

@@ -33,7 +33,7 @@ from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import httpserver, netutil, web
 
 from .errors import BuildError, Problem, Problems
-from .load import GLOSSARY_FILE, assemble, condition_folders, load_condition, load_library
+from .load import GLOSSARY_FILE, assemble, load_condition, load_library
 from .model import Library
 from .pipeline import Project
 from .render import Renderer
@@ -150,10 +150,9 @@ class Preview:
         content = self.project.content
         problems = Problems(self.project.root)
         conditions = {c.slug: c for c in self.library.conditions}
-        existing = set(condition_folders(content))
-        for name in sorted(folders):
+        for name in sorted(folders):           # `scope` left out the folders the build skips
             conditions.pop(name, None)
-            if content / name in existing:
+            if (content / name).is_dir():
                 condition = load_condition(content / name, content, problems)
                 if condition is not None:
                     conditions[name] = condition

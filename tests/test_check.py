@@ -19,7 +19,7 @@ from contentkit import REPO, line_of, replace_in
 from healthlib import check
 from healthlib.model import SECTION_IDS
 from healthlib.pipeline import Project
-from healthlib.readability import measure, section_blocks
+from healthlib.readability import measure
 from sitecopy import run_cli
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tiny"
@@ -111,6 +111,14 @@ def test_removed_html_is_reported_where_it_was_written(lib):
     replace_in(cond(lib) / "causes.md", "It is not caught", "<script>alert(1)</script> It is not caught")
     assert f"{at(lib, 'causes.md', '<script>')} <script> is not allowed in content and was removed. " \
            "Write plain text and Markdown only." in lines(run(lib))
+
+
+def test_glossary_word_without_a_meaning_is_an_error(lib):
+    glossary = lib / "content" / "glossary.yaml"
+    replace_in(glossary, "  means: a patch of red or itchy skin", "  means:")
+    line = glossary.read_text().splitlines().index("  means:") + 1
+    assert f"content/glossary.yaml:{line}: 'means' is empty. Write a short plain explanation after 'means:'." \
+        in lines(run(lib))
 
 
 def test_unknown_readability_setting_suggests_the_right_name(lib):
