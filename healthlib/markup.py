@@ -67,12 +67,20 @@ def _removed_parts(raw_html: str) -> list[tuple[str, str]]:
 
 
 def _locate(source: str, parts: list[tuple[str, str]]) -> list[Removal]:
-    """Find each removed part in the source, in order; a part not found is put on line 0."""
+    """Find each removed part in the source, in order; a part not found is put on line 0.
+    Lines are searched as a browser reads them (entities decoded, tabs dropped), so that
+    'java&#x09;script:' is found too."""
+    lines = [re.sub(r"[\t\r]", "", html.unescape(line)) for line in source.split("\n")]
     out, after = [], {}
     for what, pattern in parts:
-        m = re.compile(pattern, re.IGNORECASE).search(source, after.get(pattern, 0))
-        after[pattern] = m.end() if m else after.get(pattern, 0)
-        out.append(Removal(what, source.count("\n", 0, m.start()) if m else 0))
+        regex = re.compile(pattern, re.IGNORECASE)
+        start, col = after.get(pattern, (0, 0))
+        for i in range(start, len(lines)):
+            m = regex.search(lines[i], col if i == start else 0)
+            if m:
+                after[pattern] = (i, m.end())
+                break
+        out.append(Removal(what, after[pattern][0] if m else 0))
     return out
 
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 
-from . import markup, seo
+from . import headers, markup, seo
 from .errors import BuildError, Problem
 from .model import Condition, Library
 
@@ -55,6 +55,7 @@ def make_env(templates_dir: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["longdate"] = _longdate
+    env.globals["content_security_policy"] = headers.META_POLICY
     return env
 
 
@@ -140,6 +141,7 @@ class Renderer:
                 html_paths.append(path)
             yield path, data
         yield from self.publishing_files(html_paths)
+        yield "_headers", headers.headers_file()
 
     def publishing_files(self, html_paths: list[str]) -> Iterator[tuple[str, bytes]]:
         """What static hosts and search engines look for: 404.html, sitemap.xml, robots.txt."""

@@ -4,17 +4,30 @@ fingerprinting a built site."""
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from healthlib.cli import parser
 from healthlib.load import condition_folders
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # PDFs are slow to make and have their own tests; these tests are about everything else.
 BUILD_FLAGS = ("--no-pdf",)
+
+
+def cli_commands() -> set[str]:
+    for action in parser()._actions:  # noqa: SLF001 - argparse keeps sub-commands only here
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            return set(action.choices)
+    return set()
+
+
+# The commands that read content: `check` validates without writing and is tested wherever it exists.
+COMMANDS = ["build"] + (["check"] if "check" in cli_commands() else [])
 
 
 def first_condition(content: Path) -> Path:

@@ -7,7 +7,6 @@ itself (never a hard-coded line number), so the cases keep working as the conten
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 from collections.abc import Callable
@@ -16,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from healthlib.cli import parser
 from contentkit import copy_content
-from sitecopy import REPO_ROOT, add_lines, build_cmd, edit_line, first_condition, run_cli, site_digest
+from sitecopy import COMMANDS, REPO_ROOT, add_lines, build_cmd, edit_line, first_condition, run_cli, site_digest
 
 Where = tuple[Path, "int | None"]
 
@@ -205,17 +203,6 @@ TEMPLATE_CASES = [
     Case("template-undefined-in-macro", _template_edit("components.html", "{% macro", "{{ no_such_value }}"),
          "Pass this value to the template"),
 ]
-
-
-def cli_commands() -> set[str]:
-    for action in parser()._actions:  # noqa: SLF001 - argparse keeps sub-commands only here
-        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
-            return set(action.choices)
-    return set()
-
-
-# `check` validates without writing; it is tested wherever it exists.
-COMMANDS = ["build"] + (["check"] if "check" in cli_commands() else [])
 
 
 def _command(name: str, content: Path, out: Path, templates: Path | None) -> list[str]:

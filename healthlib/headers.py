@@ -1,0 +1,34 @@
+"""The security headers the site is served with: a `_headers` file for static hosts that read
+one (Netlify, Cloudflare Pages), and the part of the policy a page can carry itself in a
+`<meta http-equiv>` (for hosts that set no headers, and pages opened from disk).
+
+The pages need no inline script or style and load nothing from other sites, so the policy
+allows only the site's own files. Nothing is ever submitted: the appointment sheet is filled
+in and printed, so forms may send nowhere. See docs/safety.md.
+"""
+from __future__ import annotations
+
+POLICY = ("default-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'none'")
+# Browsers ignore this one in a <meta> policy (and say so in the console): header only.
+HEADER_ONLY_POLICY = ("frame-ancestors 'none'",)
+META_POLICY = "; ".join(POLICY)
+
+HEADERS = (
+    ("Content-Security-Policy", "; ".join(POLICY + HEADER_ONLY_POLICY)),
+    ("X-Content-Type-Options", "nosniff"),
+    # A page's address names a condition: other sites are not told which one a reader was on.
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+                           "microphone=(), payment=(), usb=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+# Asset names carry a hash of their content (render.py), so they never change: cache for a year.
+ASSET_HEADERS = (("Cache-Control", "public, max-age=31536000, immutable"),)
+
+
+def headers_file(assets_folder: str = "assets") -> bytes:
+    """`_headers` in the Netlify / Cloudflare Pages format: a path pattern, then indented headers."""
+    blocks = [("/*", HEADERS), (f"/{assets_folder}/*", ASSET_HEADERS)]
+    return "\n".join("\n".join([path, *(f"  {name}: {value}" for name, value in headers)]) + "\n"
+                     for path, headers in blocks).encode()
