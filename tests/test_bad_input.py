@@ -267,8 +267,13 @@ def _bom(data: bytes) -> bytes:
     return b"\xef\xbb\xbf" + data
 
 
-@pytest.mark.parametrize("convert", [_crlf, _bom, lambda d: _bom(_crlf(d))], ids=["crlf", "bom", "bom-and-crlf"])
-def test_windows_line_endings_and_byte_order_mark_build_the_same_site(convert, tmp_path: Path, old_site: Path):
+def _cr(data: bytes) -> bytes:
+    return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r")
+
+
+@pytest.mark.parametrize("convert", [_crlf, _cr, _bom, lambda d: _bom(_crlf(d))],
+                         ids=["crlf", "old-mac-cr", "bom", "bom-and-crlf"])
+def test_other_line_endings_and_byte_order_mark_build_the_same_site(convert, tmp_path: Path, old_site: Path):
     content = copy_content(tmp_path)
     for path in sorted(content.rglob("*")):
         if path.is_file():
