@@ -29,7 +29,8 @@ def cmd_build(args) -> int:
     project = _project(args)
     started = time.perf_counter()
     try:
-        result = build(project, Path(args.out), pdfs=args.pdf, base_url=args.base_url)
+        result = build(project, Path(args.out), pdfs=args.pdf, base_url=args.base_url,
+                       cache_dir=args.cache, use_cache=args.use_cache, jobs=args.jobs)
     except BuildError as exc:
         _report(exc.problems)
         errors = sum(p.is_error for p in exc.problems)
@@ -79,6 +80,12 @@ def _date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{value}' is not a date like 2027-01-31") from None
 
 
+def _jobs(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a number of processes (1 or more)")
+    return int(value)
+
+
 def _base_url(value: str) -> str:
     problem = base_url_problem(value)
     if problem:
@@ -95,6 +102,13 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--templates", default=None, help="templates folder (default: templates/)")
     b.add_argument("--no-pdf", dest="pdf", action="store_false",
                    help="make no PDFs of the appointment sheets (faster; the pages then link none)")
+    b.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                   help="processes to load and render with (default: one per core; 1: no parallelism)")
+    b.add_argument("--cache", type=Path, default=None, metavar="DIR",
+                   help="where the build keeps work to reuse between builds (default: .cache/; "
+                        "safe to delete)")
+    b.add_argument("--no-cache", dest="use_cache", action="store_false",
+                   help="neither use nor update the content cache (the site comes out the same)")
     b.add_argument("--base-url", type=_base_url, default=None, metavar="URL",
                    help="the address the site is published at, e.g. https://example.org/health/ "
                         "(default: base_url in site.yaml); used for canonical links and sitemap.xml")

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import pdf
+from . import batch, pdf
+from .cache import Cache
 from .errors import Problems
 from .load import load_library
 from .model import Library
@@ -40,17 +41,24 @@ class BuildResult:
     problems: Problems
     files: int
     notes: tuple[str, ...] = ()     # one-line remarks for the person building, e.g. PDFs skipped
+    cache: Cache | None = None      # what the content cache found and stored
 
 
-def load(project: Project) -> tuple[Library, Problems]:
-    return load_library(project.content, project.site_file, base=project.root)
+def load(project: Project, *, cache: Cache | None = None, jobs: int | None = 1) -> tuple[Library, Problems]:
+    return load_library(project.content, project.site_file, base=project.root, cache=cache, jobs=jobs)
 
 
-def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str | None = None) -> BuildResult:
+def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str | None = None,
+          cache_dir: Path | None = None, use_cache: bool = True, jobs: int | None = None) -> BuildResult:
     """Build the whole site into `out_dir`. Raises BuildError; the old site is untouched then.
     `pdfs`: make the appointment sheets' PDFs (when WeasyPrint is installed).
-    `base_url`: publish for this address instead of site.yaml's (already checked, ends in '/')."""
-    library, problems = load(project)
+    `base_url`: publish for this address instead of site.yaml's (already checked, ends in '/').
+    `cache_dir`: where the build keeps work to reuse (default: .cache/ in the project; cache.py);
+    `use_cache`: False to neither read nor write the content cache (the site is the same bytes);
+    `jobs`: processes for loading and rendering (None: every core; parallel.py)."""
+    caches = Path(cache_dir).absolute() if cache_dir else None
+    cache = Cache((caches or project.root / ".cache") / "build" if use_cache else None)
+    library, problems = load(project, cache=cache, jobs=jobs)
     if base_url:
         library = replace(library, site=replace(library.site, base_url=base_url))
     skipped = pdf.unavailable() if pdfs else None
@@ -58,8 +66,11 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
     writer = Writer(out_dir, sources=(project.content, project.templates, project.static),
                     project_root=project.root)
     writer.check_destination()          # fail before the work, not after it
-    writer.add_all(Renderer(library, project.templates, project.static, pdf_papers=papers).pages())
+    renderer = Renderer(library, project.templates, project.static, pdf_papers=papers)
+    writer.add_all(renderer.pages(rendered=batch.condition_pages(renderer, cache, jobs)))
     if papers:
-        writer.add_all(pdf.sheet_pdfs(library.conditions, writer.files, library.site.base_url, project.pdf_cache))
+        writer.add_all(pdf.sheet_pdfs(library.conditions, writer.files, library.site.base_url,
+                                      caches / "pdf" if caches else project.pdf_cache))
     writer.commit()
-    return BuildResult(library, problems, len(writer.files), notes=(skipped,) if skipped else ())
+    cache.prune()
+    return BuildResult(library, problems, len(writer.files), notes=(skipped,) if skipped else (), cache=cache)

@@ -133,10 +133,13 @@ class Renderer:
         for asset in self.assets.values():
             yield asset.path, asset.data
 
-    def pages(self) -> Iterator[tuple[str, bytes]]:
-        """Every output file as (site-relative path, bytes); the writer refuses repeated paths."""
+    def pages(self, rendered=None) -> Iterator[tuple[str, bytes]]:
+        """Every output file as (site-relative path, bytes); the writer refuses repeated paths.
+        `rendered`: each condition's pages in library order when made elsewhere (batch.py: the
+        cache, other processes); by default they are rendered here, one by one."""
         html_paths = []
-        for path, data in chain(self.library_pages(), *map(self.condition_pages, self.library.conditions)):
+        per_condition = map(self.condition_pages, self.library.conditions) if rendered is None else rendered
+        for path, data in chain(self.library_pages(), chain.from_iterable(per_condition)):
             if path.endswith(".html"):
                 html_paths.append(path)
             yield path, data

@@ -1,0 +1,30 @@
+"""A whole throw-away project (templates, static, site.yaml and a synthetic library of N
+conditions made by bench/make_library.py) for tests that change any of the build's inputs."""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from healthlib.pipeline import Project, build
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "bench"))
+from make_library import make_library  # noqa: E402
+
+
+def make_project(root: Path, conditions: int) -> Project:
+    """A project in `root` with its own copy of every build input; returns it."""
+    for name in ("templates", "static"):
+        shutil.copytree(REPO / name, root / name)
+    library = root / "library"
+    make_library(conditions, library)
+    shutil.move(library / "content", root / "content")
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    shutil.rmtree(library)
+    return Project.at(root)
+
+
+def build_into(project: Project, out: Path, **options):
+    """build() without PDFs (slow, tested elsewhere), into a fresh or earlier output folder."""
+    return build(project, out, pdfs=False, **options)

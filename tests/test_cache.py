@@ -1,0 +1,109 @@
+"""The content cache makes rebuilds fast and never changes a byte of the site."""
+from __future__ import annotations
+
+import pytest
+
+from healthlib.cache import Cache
+from projectkit import build_into, make_project
+from sitecopy import site_digest
+from contentkit import replace_in
+
+
+@pytest.fixture
+def project(tmp_path):
+    return make_project(tmp_path / "project", 6)
+
+
+def fresh(project, tmp_path, name="nocache"):
+    """The site as a build with no cache at all makes it."""
+    out = tmp_path / name
+    build_into(project, out, use_cache=False, jobs=1)
+    return site_digest(out)
+
+
+def test_a_warm_rebuild_takes_everything_from_the_cache_and_writes_the_same_site(project, tmp_path):
+    out = tmp_path / "site"
+    cold = build_into(project, out)
+    assert cold.cache.hits == 0 and cold.cache.misses > 0
+    first = site_digest(out)
+    warm = build_into(project, out)
+    assert warm.cache.misses == 0 and warm.cache.hits == cold.cache.misses
+    assert site_digest(out) == first == fresh(project, tmp_path)
+
+
+def test_no_cache_neither_reads_nor_writes_the_cache(project, tmp_path):
+    result = build_into(project, tmp_path / "site", use_cache=False)
+    assert result.cache.hits == result.cache.misses == 0
+    assert not (project.root / ".cache" / "build").exists()
+
+
+def test_the_cache_lives_in_the_folder_given_and_is_safe_to_delete(project, tmp_path):
+    cache_dir = tmp_path / "elsewhere"
+    build_into(project, tmp_path / "site", cache_dir=cache_dir)
+    assert sorted(p.name for p in (cache_dir / "build").iterdir()) == ["condition", "pages"]
+    assert not (project.root / ".cache").exists()
+    for entry in (cache_dir / "build" / "pages").iterdir():
+        entry.write_bytes(entry.read_bytes()[:10])     # damaged: must be computed again
+    for entry in list((cache_dir / "build" / "condition").iterdir())[:3]:
+        entry.unlink()
+    result = build_into(project, tmp_path / "site", cache_dir=cache_dir)
+    assert result.cache.misses > 0
+    assert site_digest(tmp_path / "site") == fresh(project, tmp_path)
+
+
+def _slug(project):
+    return sorted(p.name for p in project.content.iterdir() if p.is_dir())[2]
+
+
+CHANGES = {
+    "a section of one condition": lambda p: replace_in(
+        p.content / _slug(p) / "treatment.md", "Treatment aims to stop", "Treatment tries to stop"),
+    "a condition's title": lambda p: replace_in(
+        p.content / _slug(p) / "condition.yaml", "title: ", "title: Renamed "),
+    "a template": lambda p: replace_in(
+        p.templates / "condition.html", "<h1>", "<h1 class=\"changed\">"),
+    "a static file": lambda p: (p.static / "site.css").write_text(
+        (p.static / "site.css").read_text() + "\n.changed { color: inherit; }\n"),
+    "the glossary": lambda p: replace_in(
+        p.content / "glossary.yaml", "means: a treatment that cleans your blood",
+        "means: a treatment that filters your blood"),
+    "site.yaml": lambda p: replace_in(p.site_file, "name: ", "name: Renamed "),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_a_change_to_any_input_is_built_as_if_there_were_no_cache(project, tmp_path, change):
+    out = tmp_path / "site"
+    build_into(project, out)
+    before = site_digest(out)
+    CHANGES[change](project)
+    result = build_into(project, out)
+    after = site_digest(out)
+    assert after != before, f"changing {change} did not change the site"
+    assert after == fresh(project, tmp_path), f"after changing {change} the cached build differs"
+    assert result.cache.misses > 0
+
+
+def test_an_edit_to_one_section_renders_only_that_condition_again(project, tmp_path):
+    out = tmp_path / "site"
+    cold = build_into(project, out)
+    CHANGES["a section of one condition"](project)
+    warm = build_into(project, out)
+    assert warm.cache.misses == 2        # that condition's model and its pages
+    assert warm.cache.hits == cold.cache.misses - 2
+
+
+def test_prune_keeps_only_what_the_last_build_used(project, tmp_path):
+    out, cache_dir = tmp_path / "site", project.root / ".cache" / "build"
+    build_into(project, out)
+    CHANGES["a section of one condition"](project)
+    build_into(project, out)
+    assert len(list((cache_dir / "condition").iterdir())) == 6
+    assert len(list((cache_dir / "pages").iterdir())) == 6
+
+
+def test_a_disabled_cache_finds_and_keeps_nothing(tmp_path):
+    cache = Cache(None)
+    cache.put("pages", "key", [("a", b"b")])
+    assert cache.get("pages", "key") is None
+    assert not cache.enabled

@@ -1,0 +1,116 @@
+"""Loading and rendering across processes gives the very same site as doing it one by one.
+
+Each build runs in a fresh process: the build forks workers only when it is the process's one
+thread, and a test session may have others (the site server fixture)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from healthlib import parallel
+from projectkit import REPO, make_project
+from sitecopy import site_digest
+from contentkit import replace_in
+
+CONDITIONS = parallel.THRESHOLD + 12    # enough that the build goes parallel
+
+# Builds a project; prints the worker count of every process pool started and the problems.
+BUILD = textwrap.dedent("""
+    import json, sys
+    from pathlib import Path
+    from healthlib import parallel
+    from healthlib.errors import BuildError
+    from healthlib.pipeline import Project, build
+    pools = []
+    class Counting(parallel.ProcessPoolExecutor):
+        def __init__(self, workers, *args, **kwargs):
+            pools.append(workers)
+            super().__init__(workers, *args, **kwargs)
+    parallel.ProcessPoolExecutor = Counting
+    try:
+        build(Project.at(Path(sys.argv[1])), Path(sys.argv[2]), pdfs=False, use_cache=False, jobs=int(sys.argv[3]))
+        problems = []
+    except BuildError as exc:
+        problems = [str(p) for p in exc.problems]
+    print(json.dumps({"pools": pools, "problems": problems}))
+""")
+
+
+def fresh_build(project, out, jobs: int) -> dict:
+    done = subprocess.run([sys.executable, "-c", BUILD, str(project.root), str(out), str(jobs)], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return make_project(tmp_path_factory.mktemp("parallel"), CONDITIONS)
+
+
+def test_a_parallel_build_writes_the_same_bytes_as_a_serial_one(project, tmp_path):
+    assert fresh_build(project, tmp_path / "serial", jobs=1) == {"pools": [], "problems": []}
+    parallel_run = fresh_build(project, tmp_path / "parallel", jobs=2)
+    assert parallel_run["pools"] == [2, 2], "loading and rendering should each use two processes"
+    serial, parallel_site = site_digest(tmp_path / "serial"), site_digest(tmp_path / "parallel")
+    assert len(serial) > 2 * CONDITIONS
+    assert parallel_site == serial
+
+
+def test_a_small_library_is_built_in_one_process(tmp_path):
+    small = make_project(tmp_path / "small", 3)
+    assert fresh_build(small, tmp_path / "site", jobs=2)["pools"] == []
+
+
+def test_problems_found_in_workers_are_reported_as_in_a_serial_build(tmp_path):
+    broken = make_project(tmp_path / "broken", CONDITIONS)
+    folder = sorted(p for p in broken.content.iterdir() if p.is_dir())[CONDITIONS // 2]
+    replace_in(folder / "condition.yaml", "title: ", "titel: ")                      # a load problem
+    serial, parallel_run = (fresh_build(broken, tmp_path / "site", jobs) for jobs in (1, 2))
+    assert parallel_run["pools"] == [2]
+    assert parallel_run["problems"] == serial["problems"] and any("titel" in p for p in serial["problems"])
+
+    replace_in(folder / "condition.yaml", "titel: ", "title: ")
+    replace_in(broken.templates / "condition.html", "<h1>", "<h1 class=\"{{ no_such_value }}\">")   # a render one
+    serial, parallel_run = (fresh_build(broken, tmp_path / "site", jobs) for jobs in (1, 2))
+    assert parallel_run["pools"] == [2, 2]
+    assert parallel_run["problems"] == serial["problems"]
+    assert any("no_such_value" in p for p in serial["problems"])
+
+
+ORDERED_MAP = textwrap.dedent("""
+    import json, os
+    from healthlib import parallel
+    parallel.THRESHOLD = 2
+    def fails_on_7(i):
+        if i == 7:
+            raise ValueError("seven")
+        return i
+    try:
+        parallel.ordered_map(fails_on_7, list(range(37)), jobs=2)
+        error = None
+    except ValueError as exc:
+        error = str(exc)
+    results = parallel.ordered_map(lambda i: (i * i, os.getpid()), list(range(37)), jobs=2)
+    print(json.dumps({"squares": [r for r, _ in results], "elsewhere": all(p != os.getpid() for _, p in results),
+                      "error": error}))
+""")
+
+
+def test_ordered_map_keeps_the_order_and_raises_worker_errors():
+    done = subprocess.run([sys.executable, "-c", ORDERED_MAP], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"squares": [i * i for i in range(37)], "elsewhere": True, "error": "seven"}
+
+
+def test_one_job_or_a_running_thread_means_no_pool(monkeypatch):
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
+    assert parallel.workers_for(1000, 2) == 2
+    assert parallel.workers_for(1000, 1) == 1
+    assert parallel.workers_for(parallel.THRESHOLD - 1, 2) == 1
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 2)
+    assert parallel.workers_for(1000, 2) == 1
