@@ -85,6 +85,7 @@ class Preview:
         self.library: Library | None = None
         self.renderer: _CachingRenderer | None = None
         self.dirty: set[str] | None = None      # condition folders to reload; None: everything
+        self.generation = 0                     # how many times browsers were told to reload
 
     def writer(self) -> Writer:
         return Writer(self.out_dir, sources=(self.project.content, self.project.templates, self.project.static),
@@ -124,8 +125,7 @@ class Preview:
                 library, problems = self._reload(self.dirty)
                 renderer = self.renderer
                 renderer.library = library
-            writer = self.writer()
-            writer.check_destination()
+            writer = self.writer()          # update() and commit() check the folder is the preview's
             writer.add_all(renderer.pages())
             changed = {k: v for k, v in writer.files.items() if self.files.get(k) != v}
             removed = self.files.keys() - writer.files.keys()
@@ -138,12 +138,15 @@ class Preview:
             outcome = Outcome(errors=errors, reload=errors != self.errors, whole=whole,
                               seconds=time.perf_counter() - started)
             self.errors = errors
+            self.generation += outcome.reload
             return outcome
         had_errors = bool(self.errors)
         self.library, self.renderer, self.files = library, renderer, writer.files
         self.dirty, self.errors = set(), []
-        return Outcome(changed=sorted(changed.keys() | removed), warnings=problems.sorted(), whole=whole,
-                       seconds=time.perf_counter() - started, reload=bool(changed or removed or had_errors))
+        outcome = Outcome(changed=sorted(changed.keys() | removed), warnings=problems.sorted(), whole=whole,
+                          seconds=time.perf_counter() - started, reload=bool(changed or removed or had_errors))
+        self.generation += outcome.reload
+        return outcome
 
     def _reload(self, folders: set[str]) -> tuple[Library, Problems]:
         """The library with the conditions in `folders` read again (or gone, if their folder is)."""
@@ -258,6 +261,10 @@ class _Page(_LocalOnly, web.RequestHandler):
             data = with_reload_script(target.read_bytes())
         else:
             data = target.read_bytes()
+        if kind == "text/html":
+            # Which build this page shows; its reload client hands it back (see _ReloadSocket).
+            self.set_cookie(_generation_cookie(self.request), str(self.preview.generation), httponly=True,
+                            samesite="Strict")
         self.set_header("Content-Type", f"{kind}; charset=utf-8" if kind.startswith("text/") else kind)
         self.set_header("Content-Length", str(len(data)))
         self.finish(data if body else None)
@@ -267,8 +274,19 @@ class _ReloadScript(_LocalOnly, LiveReloadJSHandler):
     """The livereload package's client script."""
 
 
+def _generation_cookie(request) -> str:
+    return f"healthlib-preview-{request.host.rpartition(':')[2]}"
+
+
 class _ReloadSocket(_LocalOnly, LiveReloadHandler):
-    """The livereload protocol, minus commands: a browser says hello and then only listens."""
+    """The livereload protocol, minus commands: a browser says hello and then only listens.
+
+    A page that was served just before a rebuild may connect just after the reload message
+    went out; the cookie served with the page says which build it shows, so it is told to
+    reload as soon as it has said hello."""
+
+    def initialize(self, preview: Preview):
+        self.preview = preview
 
     def check_origin(self, origin: str) -> bool:
         return urlsplit(origin).netloc == self.request.host
@@ -284,15 +302,20 @@ class _ReloadSocket(_LocalOnly, LiveReloadHandler):
                                "serverName": "healthlib-preview"})
         elif command == "info":
             LiveReloadHandler.waiters.add(self)
+            shown = self.get_cookie(_generation_cookie(self.request), "")
+            if shown.isdigit() and int(shown) < self.preview.generation:
+                self.write_message(RELOAD_MESSAGE)
         # Anything else (a "reload" asked for, a path to serve) is ignored.
 
 
+RELOAD_MESSAGE = json.dumps({"command": "reload", "path": "/", "liveCSS": False, "liveImg": False})
+
+
 def reload_browsers() -> int:
-    message = json.dumps({"command": "reload", "path": "/", "liveCSS": False, "liveImg": False})
     waiters = list(LiveReloadHandler.waiters)
     for waiter in waiters:
         try:
-            waiter.write_message(message)
+            waiter.write_message(RELOAD_MESSAGE)
         except Exception:          # a browser that went away; tornado has closed it
             LiveReloadHandler.waiters.discard(waiter)
     return len(waiters)
@@ -301,7 +324,7 @@ def reload_browsers() -> int:
 def make_app(preview: Preview, hosts: set[str] | None) -> web.Application:
     _LocalOnly.hosts = hosts
     return web.Application([
-        (r"/livereload", _ReloadSocket),
+        (r"/livereload", _ReloadSocket, {"preview": preview}),
         (r"/livereload\.js", _ReloadScript),
         (r"/(.*)", _Page, {"preview": preview}),
     ], log_function=lambda handler: None, compress_response=False)

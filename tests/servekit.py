@@ -88,9 +88,11 @@ class ReloadClient:
         self.conn = conn
 
     @classmethod
-    async def connect(cls, server: Server, origin: str | None = None) -> "ReloadClient":
+    async def connect(cls, server: Server, origin: str | None = None, cookie: str | None = None) -> "ReloadClient":
         from tornado.httpclient import HTTPRequest
         headers = {"Origin": origin or f"http://{server.host}:{server.port}"}
+        if cookie:
+            headers["Cookie"] = cookie          # as a browser sends back what the page set
         conn = await websocket_connect(HTTPRequest(f"ws://{server.host}:{server.port}/livereload", headers=headers))
         client = cls(conn)
         await client.send(LIVERELOAD_HELLO)

@@ -71,7 +71,8 @@ def project(content: Path) -> Project:
 
 
 def stamps(folder: Path) -> dict[str, int]:
-    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*")
+            if p.is_file() and p.name != MARKER}       # the marker is the build's own list of files
 
 
 # ------------------------------------------------------------------ the command
@@ -193,6 +194,32 @@ def test_a_save_reloads_browsers_and_serves_the_new_page(server, library):
     assert run_async(scenario())["command"] == "reload"
     assert b"Doctors are still finding out." in get(server, f"/{SLUG}/")[1]
     assert b"Doctors are still finding out." not in get(server, "/other-condition/")[1]
+
+
+def test_a_page_served_just_before_a_rebuild_is_told_to_reload_when_it_connects(server, library):
+    def page_cookie() -> str:
+        conn = http.client.HTTPConnection(server.host, server.port, timeout=10)
+        conn.request("GET", f"/{SLUG}/")
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        return response.getheader("Set-Cookie").split(";")[0]
+
+    stale = page_cookie()
+    seen = len(server.lines)
+    replace_in(library / SLUG / "causes.md", "Nobody knows the cause yet.", "The cause is not known yet.")
+    server.wait_for("Updated:", after=seen)
+    fresh = page_cookie()
+    assert stale != fresh
+
+    async def first_message(cookie: str):
+        client = await ReloadClient.connect(server, cookie=cookie)
+        message = await client.next_message(timeout=1.5)
+        client.close()
+        return message
+
+    assert run_async(first_message(stale))["command"] == "reload"
+    assert run_async(first_message(fresh)) is None
 
 
 def test_an_edit_in_one_condition_rewrites_only_pages_that_changed(library, tmp_path):
