@@ -129,8 +129,20 @@ def render_inline(source: str) -> tuple[Markup, list[Removal]]:
 
 def plain_text(html_text: str) -> str:
     """Visible text of an HTML fragment (for readability and descriptions)."""
-    if "<" not in html_text:   # no tags (most list items): what HTMLParser would give, without it
-        return re.sub(r"\s+", " ", html.unescape(html_text)).strip()
+    # Sanitized fragments (simple tags, complete character references) need no HTMLParser:
+    # removing the tags gives the same text (tests/test_fast_paths.py).
+    if _LOOSE_AMP.search(html_text) is None:
+        text = _SIMPLE_TAG.sub("", html_text) if "<" in html_text else html_text
+        if "<" not in text:
+            return re.sub(r"\s+", " ", html.unescape(text)).strip()
+    return _parsed_text(html_text)
+
+
+_SIMPLE_TAG = re.compile(r"""</?[a-zA-Z][a-zA-Z0-9]*(?:[ \t\n\r\f]+[^ \t\n\r\f"'<>/=]+(?:=(?:"[^"]*"|'[^']*'))?)*/?>""")
+_LOOSE_AMP = re.compile(r"&(?![a-zA-Z][a-zA-Z0-9]*;|#[0-9]+;|#[xX][0-9a-fA-F]+;)")
+
+
+def _parsed_text(html_text: str) -> str:
     parts: list[str] = []
 
     class Text(HTMLParser):

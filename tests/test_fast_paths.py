@@ -134,20 +134,22 @@ def test_glossary_pass_on_every_built_page_matches_html_parser(built_site):
         assert fast == html_parser_explain(page)
 
 
-@settings(max_examples=2000, deadline=None)
-@given(st.lists(st.sampled_from(["a", " ", "\n", "\t", "&amp;", "&lt;", "&#233;", "&nbsp;", "&", "&amp", "é",
-                                 "&#x41;", "&zz;", "\xa0", ";"]), max_size=20).map("".join))
-def test_plain_text_of_text_without_tags_matches_html_parser(fragment):
-    parts = []
+TEXT_PIECES = ["a", " ", "\n", "\t", "&amp;", "&lt;", "&#233;", "&nbsp;", "&", "&amp", "é", "&#x41;", "&zz;", "\xa0",
+               ";", "<p>", "</p>", "<em>", "</em>", "<br>", "<br/>", "<a href=\"x\">", "<a title='a>b'>", "</a>",
+               "<ul>", "<li>", "<", ">", "<!-- c -->", "<script>x</script>", "<P class=x>", "< p>", "</ p>"]
 
-    class Text(markup.HTMLParser):
-        def handle_data(self, data):
-            parts.append(data)
 
-    parser = Text(convert_charrefs=True)
-    parser.feed(fragment)
-    parser.close()
-    assert markup.plain_text(fragment) == markup.re.sub(r"\s+", " ", "".join(parts)).strip()
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(TEXT_PIECES), max_size=20).map("".join))
+def test_plain_text_matches_html_parser(fragment):
+    assert markup.plain_text(fragment) == markup._parsed_text(fragment)
+
+
+def test_plain_text_of_sanitized_content_skips_html_parser(monkeypatch):
+    monkeypatch.setattr(markup, "_parsed_text", None)    # would fail if called
+    texts = [t for t in _content_texts() if t.strip()]
+    for text in texts:
+        markup.plain_text(str(markup.render_block(text)[0]))
 
 
 # ------------------------------------------------------------------ YAML
