@@ -25,8 +25,8 @@ from healthlib.write import Writer
 from contentkit import copy_content
 from sitecopy import REPO_ROOT
 
-MUTATION_EXAMPLES = 400
-SHAPE_EXAMPLES = 200
+MUTATION_EXAMPLES = 350
+SHAPE_EXAMPLES = 150
 # No shrinking: it can take minutes; the failing example is printed as it was found.
 FUZZ = settings(deadline=None, derandomize=True, database=None, print_blob=True,
                 phases=[Phase.explicit, Phase.generate],
