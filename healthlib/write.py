@@ -9,6 +9,7 @@ import ctypes
 import ctypes.util
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path, PurePosixPath
 
@@ -105,16 +106,48 @@ class Writer:
         for stale in parent.glob(prefix + "*"):   # left by a build that was killed
             shutil.rmtree(stale, ignore_errors=True)
         tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+        # A file whose bytes the current site already has is hard-linked from it, not written
+        # again: most files of a rebuild are unchanged, and linking spares writing them all.
+        current = self.out_dir if (self.out_dir / MARKER).is_file() else None
+        folders = {tmp}
         try:
             for key in sorted(self.files):
                 target = tmp / key
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(self.files[key])
+                if target.parent not in folders:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    folders.add(target.parent)
+                if current is None or not _link_if_same(current / key, target, self.files[key]):
+                    target.write_bytes(self.files[key])
             _mark(tmp, self.files)
             os.chmod(tmp, 0o755)
             _swap_into_place(tmp, self.out_dir)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)   # after the swap, tmp holds the old site
+
+
+def _file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+_FILE_MODE = _file_mode()   # what write_bytes gives a new file
+
+
+def _link_if_same(existing: Path, target: Path, data: bytes) -> bool:
+    """Hard-link `existing` to `target` if it is a plain file holding exactly `data` with the mode
+    a new file would get; False (and nothing done) otherwise."""
+    try:
+        st = os.lstat(existing)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != len(data) or stat.S_IMODE(st.st_mode) != _FILE_MODE:
+            return False
+        with open(existing, "rb") as f:
+            if f.read(len(data) + 1) != data:
+                return False
+        os.link(existing, target)
+    except OSError:      # gone, unreadable, or another file system: write it instead
+        return False
+    return True
 
 
 def _mark(folder: Path, keys) -> None:

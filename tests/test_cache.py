@@ -107,3 +107,18 @@ def test_a_disabled_cache_finds_and_keeps_nothing(tmp_path):
     cache.put("pages", "key", [("a", b"b")])
     assert cache.get("pages", "key") is None
     assert not cache.enabled
+
+
+def test_a_rebuild_links_unchanged_files_from_the_current_site_and_writes_changed_ones(project, tmp_path):
+    out = tmp_path / "site"
+    build_into(project, out)
+    slug = _slug(project)
+    inodes = {p.relative_to(out).as_posix(): p.stat().st_ino for p in out.rglob("*") if p.is_file()}
+    CHANGES["a section of one condition"](project)
+    build_into(project, out)
+    after = {p.relative_to(out).as_posix(): p.stat().st_ino for p in out.rglob("*") if p.is_file()}
+    changed = {k for k in after if after[k] != inodes.get(k)}
+    assert f"{slug}/index.html" in changed and "index.html" not in changed
+    assert all(k.startswith(f"{slug}/") or k.startswith(".") or k.endswith(".xml") for k in changed), changed
+    assert all(p.stat().st_nlink == 1 for p in out.rglob("*") if p.is_file())   # the old site is gone
+    assert site_digest(out) == fresh(project, tmp_path)
