@@ -43,18 +43,24 @@ def absolute(site: Site, out_path: str) -> str:
 # ------------------------------------------------------------------ sitemap and robots
 
 
-def lastmod(library: Library, out_path: str) -> dt.date | None:
-    """A condition's pages change when it is reviewed; library pages when any condition is."""
-    for condition in library.conditions:
-        if out_path.startswith(condition.url):
-            return condition.last_reviewed
-    return max((c.last_reviewed for c in library.conditions), default=None)
+def lastmods(library: Library):
+    """out_path -> its last change: a condition's pages change when it is reviewed; library pages
+    when any condition is. (A condition's pages are under its own 'slug/': a dict finds it, so a
+    sitemap of N pages takes N steps, not N x conditions.)"""
+    by_url = {condition.url: condition.last_reviewed for condition in library.conditions}
+    newest = max(by_url.values(), default=None)
+
+    def lastmod(out_path: str) -> dt.date | None:
+        folder, slash, _ = out_path.partition("/")
+        return by_url.get(folder + "/", newest) if slash else newest
+    return lastmod
 
 
 def sitemap(library: Library, html_paths: list[str]) -> bytes:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', f'<urlset xmlns="{SITEMAP_NS}">']
+    lastmod = lastmods(library)
     for path in sorted(html_paths, key=clean_url):
-        modified = lastmod(library, path)
+        modified = lastmod(path)
         stamp = f"<lastmod>{modified.isoformat()}</lastmod>" if modified else ""
         lines.append(f"<url><loc>{escape(absolute(library.site, path))}</loc>{stamp}</url>")
     lines.append("</urlset>")
