@@ -113,9 +113,10 @@ class Writer:
         try:
             for key in sorted(self.files):
                 target = tmp / key
-                if target.parent not in folders:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    folders.add(target.parent)
+                for folder in reversed(target.parents[:len(PurePosixPath(key).parents) - 1]):
+                    if folder not in folders:    # each folder made once, parents first
+                        folder.mkdir()
+                        folders.add(folder)
                 if current is None or not _link_if_same(current / key, target, self.files[key]):
                     target.write_bytes(self.files[key])
             _mark(tmp, self.files)
