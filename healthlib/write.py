@@ -43,8 +43,9 @@ class Writer:
         for path, data in pages:
             self.add(path, data)
 
-    def check_destination(self) -> None:
-        """Refuse an output folder that is not ours: the project, its sources, or someone's files."""
+    def check_destination(self, every_file: bool = True) -> None:
+        """Refuse an output folder that is not ours: the project, its sources, or someone's files.
+        `every_file`: also look for files the build did not make (which replacing the site would delete)."""
         out = self.out_dir.resolve()
         clashes = [p for p in self.sources if p.is_relative_to(out) or out.is_relative_to(p)]
         if self.project_root and self.project_root.is_relative_to(out):
@@ -56,7 +57,7 @@ class Writer:
             raise BuildError([Problem(str(self.out_dir), None, "refusing to replace this folder: it has files "
                                       f"that the build did not make (no {MARKER} marker). Empty it, or choose "
                                       "another --out folder.")])
-        foreign = _not_made(out)
+        foreign = _not_made(out) if every_file else []
         if foreign:
             raise BuildError([Problem(str(self.out_dir / key), None, "refusing to replace the site: the build did "
                                       "not make this file, and it would be deleted. Move it out of the site "
@@ -66,7 +67,9 @@ class Writer:
         """Change some files of an output folder this build made, in place: the live preview, which
         re-renders a few pages at a time. Each file is written beside its place and renamed over
         it (os.replace), so a reader never gets a half-written file."""
-        self.check_destination()
+        # It deletes only files the build made (`removed`), so a file of anyone else's is not at
+        # risk: no need to look at every file, which would take longer than the update.
+        self.check_destination(every_file=False)
         out = self.out_dir.resolve()
         if not (out / MARKER).is_file():
             raise BuildError([Problem(str(self.out_dir), None, "this folder has no complete site to update. "
