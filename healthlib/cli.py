@@ -7,7 +7,6 @@ import sys
 import time
 from pathlib import Path
 
-from . import check, scaffold, serve
 from .errors import BuildError
 from .load import as_base_url, base_url_problem
 from .pipeline import Project, build
@@ -47,6 +46,7 @@ def cmd_build(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from . import check   # each command imports only what it uses: `build` starts faster
     report = check.run(_project(args), args.today or dt.date.today())
     if args.format == "json":
         print(check.as_json(report, args.strict))
@@ -58,6 +58,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_new(args) -> int:
+    from . import scaffold
     project = _project(args)
     try:
         folder = scaffold.create(project.content, args.slug)
@@ -70,6 +71,7 @@ def cmd_new(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    from . import serve
     return serve.run(_project(args), Path(args.out), host=args.host, port=args.port)
 
 
