@@ -34,8 +34,9 @@ help:
 	@echo "make check        validate content only (build.py check --strict)"
 	@echo "make audit        build, then Lighthouse scores for every page (fails below target)"
 	@echo "make serve        preview with live reload while editing content"
+	@echo "make bench        time the build against MkDocs, Pelican and Hugo (~15 min; BENCH_ARGS=--quick)"
 	@echo "make system-deps  apt-get install Chromium, poppler-utils and Java if missing (root)"
-	@echo "make clean        remove .venv, node_modules and site/"
+	@echo "make clean        remove .venv, .venv-bench, node_modules and site/"
 
 # ---------------------------------------------------------------- Python venv
 
@@ -115,8 +116,22 @@ serve: $(RUNTIME_STAMP)
 audit: build npm-deps
 	$(PY) scripts/audit.py site
 
-bench:
-	@echo "bench: not yet"
+# The generators we compare with (and the profiler) live in their own venv, so they never mix
+# with the product's dependencies. Writes docs/benchmarks.md.
+BENCH_VENV = .venv-bench
+BENCH_PY = $(BENCH_VENV)/bin/python
+BENCH_STAMP = $(BENCH_VENV)/.healthlib-bench.stamp
+BENCH_ARGS ?=
+
+$(BENCH_PY):
+	$(PYTHON) -m venv $(BENCH_VENV)
+
+$(BENCH_STAMP): pyproject.toml | $(BENCH_PY)
+	$(BENCH_PY) -m pip install --disable-pip-version-check -q -e '.[bench]'
+	@touch $@
+
+bench: $(BENCH_STAMP)
+	$(BENCH_PY) bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) node_modules site
+	rm -rf $(VENV) $(BENCH_VENV) node_modules site

