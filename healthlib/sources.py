@@ -104,22 +104,19 @@ def _hint(problem: str) -> str:
 
 
 # libyaml (C) composes YAML about 15 times faster than pure Python, and most of a big build was
-# YAML. It crashes the process on very deep nesting, so it only reads text whose nesting is
-# surely shallow (an upper bound: flow brackets + the deepest line's indent and indicators).
-# Whatever it rejects is read again by the pure-Python loader, so every message stays the same.
+# YAML. Its composer recurses in C and crashes the process near 100,000 levels, so it only reads
+# short text (a level takes at least two characters); and a document nested deeper than
+# _C_MAX_DEPTH, or one it rejects, is read again by the pure-Python loader, so every value,
+# line and message is the same as without it (tests/test_fast_paths.py).
 _CLoader = getattr(yaml, "CSafeLoader", None)
+_C_MAX_CHARS = 10_000
 _C_MAX_DEPTH = 100
-
-
-def _surely_shallow(text: str) -> bool:
-    flow = text.count("[") + text.count("{")
-    return flow + max((len(line) - len(line.lstrip(" ")) + line.count("-") + line.count(":") + line.count("?")
-                       for line in text.split("\n")), default=0) <= _C_MAX_DEPTH
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 def _fast_node(text: str):
     """(loader, node) composed by libyaml, or None when it cannot or should not read `text`."""
-    if _CLoader is None or not _surely_shallow(text):
+    if _CLoader is None or len(text) > _C_MAX_CHARS:
         return None
     loader = _CLoader(text)
     try:
@@ -129,9 +126,14 @@ def _fast_node(text: str):
         return None
 
 
-def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0) -> Doc | None:
-    """Parse one YAML document into plain values, refusing tags, aliases and duplicate keys."""
-    fast = _fast_node(text)
+class _TooDeepForC(Exception):
+    pass
+
+
+def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0, fast: bool = True) -> Doc | None:
+    """Parse one YAML document into plain values, refusing tags, aliases and duplicate keys.
+    `fast`: let libyaml compose it when it safely can (the result is the same)."""
+    fast = _fast_node(text) if fast else None
     loader = fast[0] if fast else yaml.SafeLoader(text)
     try:
         node = fast[1] if fast else loader.get_single_node()
@@ -153,9 +155,11 @@ def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0) 
     if node is None:
         return doc
     seen: set[int] = set()
-    errors_before = len(problems.errors)
+    errors_before, items_before = len(problems.errors), len(problems.items)
 
     def convert(n: yaml.Node, key: tuple):
+        if fast and len(key) > _C_MAX_DEPTH:
+            raise _TooDeepForC
         line = n.start_mark.line + 1 + line_offset
         doc.lines.setdefault(key, line)
         if id(n) in seen:
@@ -187,6 +191,8 @@ def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0) 
             if n.tag != _SEQ_TAG:
                 return _bad_tag(n, line)
             return [convert(item, key + (i,)) for i, item in enumerate(n.value)]
+        if n.tag == _STR_TAG:
+            return n.value       # what construct_object gives a plain string, without its dispatch
         if n.tag not in _ALLOWED_SCALAR_TAGS:
             return _bad_tag(n, line)
         try:
@@ -206,6 +212,9 @@ def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0) 
 
     try:
         doc.data = convert(node, ())
+    except _TooDeepForC:
+        del problems.items[items_before:]
+        return parse_yaml(text, path, problems, line_offset, fast=False)
     except _Stop:
         return None
     except RecursionError:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -191,3 +192,10 @@ def test_deeply_nested_yaml_is_not_given_to_libyaml():
     # libyaml recurses in C: nesting this deep would crash the whole process.
     assert sources._fast_node("[" * 100_000 + "]" * 100_000) is None
     assert sources._fast_node("".join("  " * i + "- \n" for i in range(300))) is None
+
+
+@pytest.mark.parametrize("depth", [sources._C_MAX_DEPTH - 1, sources._C_MAX_DEPTH + 1, 400, 2000])
+def test_yaml_nested_deeper_than_libyaml_may_go_gives_what_pure_python_gives(depth):
+    for text in ("a: " + "[" * depth + "]" * depth + "\n", "".join(" " * i + "- x:\n" for i in range(depth))):
+        if len(text) <= sources._C_MAX_CHARS:
+            assert _parsed(text, pure=False) == _parsed(text, pure=True)
