@@ -259,7 +259,7 @@ def _readability(f: Fields | None) -> Readability:
         return Readability()
     f.known(("target_grade", "smog_target", "max_words"))
     return Readability(target_grade=f.number("target_grade", Readability.target_grade, 1, 18),
-                       smog_target=f.number("smog_target", None, 1, 18),
+                       smog_target=f.number("smog_target", Readability.smog_target, 1, 18),
                        max_words=int(f.number("max_words", Readability.max_words, 50, 5000)))
 
 

@@ -150,7 +150,7 @@ class Readability:
 
     target_grade: float = 8        # school grade; above it is a warning
     max_words: int = 400           # words a reader meets in one section, glossary meanings included
-    smog_target: float | None = None   # SMOG grade too, if set (it reads 2 to 3 grades above FK)
+    smog_target: float | None = 8.0    # SMOG grade; above it is a warning too (None: not checked)
 
 
 @dataclass(frozen=True)

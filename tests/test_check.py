@@ -203,12 +203,18 @@ def test_hard_section_is_a_warning_naming_its_grade(lib):
             "histopathological confirmation and individualised pharmacological intervention.")
     replace_in(cond(lib) / "causes.md", "Nobody knows the cause yet.", hard)
     report = run(lib)
-    grade = next(s for s in report.scores if s.section == "causes").score.fk_grade
-    assert grade > 8
+    score = next(s for s in report.scores if s.section == "causes").score
+    grade, smog = score.fk_grade, score.smog
+    assert grade > 8 and smog > 8
     assert f"{at(lib, 'causes.md', 'title:')} warning: this section reads at Flesch–Kincaid grade " \
            f"{grade:.1f}; the target is 8 or below. Use shorter sentences and everyday words (a long medical " \
            "word can go in the glossary)." in lines(report)
-    assert [p.path for p in report.problems] == [f"content/{SLUG}/causes.md"]
+    # Both grades are over target: one warning each, both on this section and nowhere else.
+    assert sorted(p.message.split(";")[0] for p in report.problems) == [
+        f"this section reads at Flesch–Kincaid grade {grade:.1f}",
+        f"this section reads at SMOG grade {smog:.1f}",
+    ]
+    assert {p.path for p in report.problems} == {f"content/{SLUG}/causes.md"}
 
 
 def test_target_grade_and_word_limit_come_from_site_settings(lib):
