@@ -1,9 +1,11 @@
-"""Every condition's pages for a build: from the cache when nothing they are made from changed,
-the rest rendered across processes. Same pages, in the same order, as rendering one by one.
+"""Every condition's pages for a build: from the current site when the cache shows nothing they
+are made from changed, the rest rendered across processes. Same pages, in the same order, as
+rendering one by one.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Callable, Iterator
 
 from .cache import Cache, code_version, digest, tree_digest
 from .errors import BuildError
@@ -30,14 +32,25 @@ def render_key(renderer: Renderer) -> str:
                   repr(library.glossary), repr(index))
 
 
-def condition_pages(renderer: Renderer, cache: Cache, jobs: int | None = None) -> Iterator[Pages]:
+def condition_pages(renderer: Renderer, cache: Cache, jobs: int | None = None,
+                    current: Callable[[str], bytes | None] | None = None) -> Iterator[Pages]:
     """Each condition's pages, in library order. A generator: nothing is rendered until the first
-    is asked for, so template errors surface in the same order as a one-by-one render."""
+    is asked for, so template errors surface in the same order as a one-by-one render.
+
+    The cache keeps each page's sha256, not its bytes: `current(path)` (Writer.current) gives the
+    bytes the site already has, used when they are the very bytes the cache names."""
     conditions = renderer.library.conditions
-    common = render_key(renderer) if cache.enabled else None
+    common = render_key(renderer) if cache.enabled and current else None
     keys = [digest(common, cache.condition_keys[c.slug]) if common and c.slug in cache.condition_keys else None
             for c in conditions]
-    found: list[Pages | None] = [cache.get("pages", key) if key else None for key in keys]
+
+    def in_site(hashes: list[tuple[str, str]]) -> Pages | None:
+        pages = [(path, current(path)) for path, _ in hashes]
+        ok = all(data is not None and hashlib.sha256(data).hexdigest() == sha for (_, data), (_, sha)
+                 in zip(pages, hashes))
+        return pages if ok else None
+
+    found: list[Pages | None] = [cache.get("pages", key, in_site) if key else None for key in keys]
     todo = [i for i, pages in enumerate(found) if pages is None]
 
     def render_one(index: int):
@@ -52,5 +65,5 @@ def condition_pages(renderer: Renderer, cache: Cache, jobs: int | None = None) -
             raise BuildError(problems)
         found[i] = pages
         if keys[i]:
-            cache.put("pages", keys[i], pages)
+            cache.put("pages", keys[i], [(path, hashlib.sha256(data).hexdigest()) for path, data in pages])
     yield from found

@@ -3,9 +3,10 @@
 Two kinds of entry, each a pickle named by a sha256 key:
   condition  a condition folder's loaded model (and its warnings), keyed by the bytes and names
              of every file in the folder, where the folder is, and the build's code
-  pages      a condition's rendered pages, keyed by that condition's key and everything else a
-             page is made from: every template and static file, the glossary, site settings,
-             the A-Z data of every condition (any page may show it) and the render options
+  pages      the sha256 of each of a condition's rendered pages, keyed by that condition's key and
+             everything else a page is made from: every template and static file, the glossary,
+             site settings, the A-Z data of every condition (any page may show it) and the render
+             options. The bytes themselves are taken from the current site, when they match.
 
 Every key also holds the code's own hash (every healthlib module) and the versions of Python
 and of every dependency, so a cached value is exactly what the build would compute now: the
@@ -16,20 +17,22 @@ keep it inside the project, as trusted as the code.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import os
 import pickle
 import platform
-import re
+import shutil
 import sys
 import tempfile
-from collections.abc import Iterable
-from importlib import metadata
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from .model import Condition
+
 # Bump when what an entry holds changes shape without any module's source changing.
-FORMAT = "healthlib-cache-1"
+FORMAT = "healthlib-cache-2"
 KINDS = ("condition", "pages")
 
 
@@ -45,28 +48,29 @@ def digest(*parts: bytes | str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def code_version() -> str:
-    """Hash of the build's code and of everything it runs on."""
+    """Hash of the build's code and of everything it runs on: every healthlib module, the Python
+    version, and the name and version of every installed distribution (so an upgrade of Jinja,
+    Markdown, PyYAML or any other never reuses work done with the old one)."""
     here = Path(__file__).resolve().parent
     parts: list[bytes | str] = [FORMAT, sys.version, platform.machine()]
     for module in sorted(here.glob("*.py")):
         parts += [module.name, module.read_bytes()]
-    for name in _dependencies():
-        try:
-            parts += [name, metadata.version(name)]
-        except metadata.PackageNotFoundError:
-            parts += [name, "absent"]
+    parts += _installed()
     import yaml
     parts.append(f"libyaml={getattr(yaml, '__with_libyaml__', False)}")
     return digest(*parts)
 
 
-def _dependencies() -> list[str]:
-    try:
-        required = metadata.requires("healthlib") or []
-    except metadata.PackageNotFoundError:   # run from a checkout that was never installed
-        required = []
-    names = {re.split(r"[\s<>=!~;\[(]", r, maxsplit=1)[0].lower() for r in required if "extra ==" not in r}
-    return sorted(names | {"markupsafe"})   # markupsafe: Jinja's escaping, not named by us
+def _installed() -> list[str]:
+    """'Name-version.dist-info' of every distribution on sys.path (one listdir per folder; reading
+    their metadata would cost more than some rebuilds)."""
+    found = []
+    for entry in sys.path:
+        try:
+            found += sorted(n for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info")))
+        except OSError:
+            continue
+    return found
 
 
 def folder_key(folder: Path, content: Path, base: Path) -> str:
@@ -109,6 +113,56 @@ def tree_digest(*folders: Path) -> str:
     return digest(*parts)
 
 
+# What the A-Z index, the sitemap and the cache keys read of a condition: kept unpickled in a
+# cache entry; the sections and FAQ (nearly all of a condition) are unpickled only if a page of
+# that condition is rendered again.
+_AT_HAND = ("slug", "title", "other_names", "summary", "key_points", "last_reviewed", "next_review_due",
+            "sources", "folder")
+
+
+def pack_condition(condition: Condition, problems: list) -> tuple:
+    """A loaded condition and its problems as a cache entry (see CachedCondition)."""
+    return ({name: getattr(condition, name) for name in _AT_HAND}, problems,
+            pickle.dumps(condition, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def unpack_condition(entry: tuple) -> tuple[Condition, list]:
+    at_hand, problems, whole = entry
+    return CachedCondition.of(at_hand, whole), problems
+
+
+class CachedCondition(Condition):
+    """A Condition from the cache, equal to the one the loader would make. Its A-Z fields are
+    at hand; the rest is unpickled the first time anything reads it, so a rebuild that renders
+    none of its pages never pays for it."""
+
+    @classmethod
+    def of(cls, at_hand: dict, whole: bytes) -> "CachedCondition":
+        self = object.__new__(cls)
+        for name, value in at_hand.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_whole", whole)
+        return self
+
+    def __getattr__(self, name: str):   # called only for what is not set yet: sections, faq
+        if name not in Condition.__dataclass_fields__:
+            raise AttributeError(name)
+        whole = pickle.loads(object.__getattribute__(self, "_whole"))
+        for field in dataclasses.fields(Condition):
+            object.__setattr__(self, field.name, getattr(whole, field.name))
+        return object.__getattribute__(self, name)
+
+    def __eq__(self, other):
+        if isinstance(other, Condition):
+            return all(getattr(self, f.name) == getattr(other, f.name) for f in dataclasses.fields(Condition))
+        return NotImplemented
+
+    __hash__ = Condition.__hash__
+
+    def __reduce__(self):   # pickles as the plain Condition it stands for
+        return Condition, tuple(getattr(self, f.name) for f in dataclasses.fields(Condition))
+
+
 class Cache:
     """Pickled values in `folder`/<kind>/<key>; `Cache(None)` stores nothing and finds nothing."""
 
@@ -125,18 +179,21 @@ class Cache:
     def _path(self, kind: str, key: str) -> Path:
         return self.folder / kind / key
 
-    def get(self, kind: str, key: str):
-        """The value stored under `key`, or None. A damaged entry counts as missing."""
+    def get(self, kind: str, key: str, usable: Callable | None = None):
+        """The value stored under `key`, or None. A damaged entry counts as missing, and so does
+        one that `usable(value)` turns into None (it returns what to use instead of the value)."""
         if self.folder is None:
             return None
         self.used[kind].add(key)
         try:
             with open(self._path(kind, key), "rb") as f:
-                value = pickle.load(f)
+                value = pickle.loads(f.read())
         except FileNotFoundError:
             value = None
         except Exception:   # truncated or from another version: compute it again
             value = None
+        if value is not None and usable is not None:
+            value = usable(value)
         if value is None:
             self.misses += 1
         else:
@@ -161,10 +218,26 @@ class Cache:
         for key, value in items:
             self.put(kind, key, value)
 
+    def templates_dir(self) -> Path | None:
+        """Where Jinja keeps compiled templates for this version of the code (None: nowhere)."""
+        if self.folder is None:
+            return None
+        folder = self.folder / "templates" / code_version()[:32]
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return None
+        return folder
+
     def prune(self) -> None:
-        """Remove entries this build did not use (and temporary files of killed builds)."""
+        """Remove entries this build did not use (and temporary files of killed builds), and
+        compiled templates of other versions of the code."""
         if self.folder is None:
             return
+        if (self.folder / "templates").is_dir():
+            for entry in os.scandir(self.folder / "templates"):
+                if entry.name != code_version()[:32]:
+                    shutil.rmtree(entry.path, ignore_errors=True)
         for kind in KINDS:
             folder = self.folder / kind
             if not folder.is_dir():

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import markup
-from .cache import Cache, folder_key
+from .cache import Cache, folder_key, pack_condition, unpack_condition
 from .errors import BuildError, Problems
 from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm,
                     ItemList, Library, Readability, Section, Site, SourceRef, Text)
@@ -480,7 +480,7 @@ def load_conditions(folders: list[Path], content: Path, problems: Problems, cach
     cache = cache or Cache(None)
     base = problems.base or content.parent
     keys = [folder_key(folder, content, base) if cache.enabled else None for folder in folders]
-    found = [cache.get("condition", key) if key else None for key in keys]
+    found = [cache.get("condition", key, unpack_condition) if key else None for key in keys]
     todo = [i for i, hit in enumerate(found) if hit is None]
 
     def load_one(folder: Path):
@@ -490,7 +490,7 @@ def load_conditions(folders: list[Path], content: Path, problems: Problems, cach
     for i, result in zip(todo, ordered_map(load_one, [folders[i] for i in todo], jobs)):
         found[i] = result
         if result[0] is not None and keys[i]:
-            cache.put("condition", keys[i], result)
+            cache.put("condition", keys[i], pack_condition(*result))
     conditions = []
     for (condition, items), key in zip(found, keys):
         problems.extend(items)

@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-import markdown
 import nh3
 from markupsafe import Markup
 
@@ -22,7 +21,12 @@ URL_SCHEMES = {"http", "https", "mailto", "tel"}
 # Looks like template code: never published (content with it is refused, and so is a page).
 TEMPLATE_TEXT = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
 
-_md = markdown.Markdown(extensions=["sane_lists", "smarty"], output_format="html")
+
+@functools.lru_cache(maxsize=1)
+def _markdown():
+    # Made on first use: a rebuild whose content is all cached, or plain, never needs Markdown.
+    import markdown
+    return markdown.Markdown(extensions=["sane_lists", "smarty"], output_format="html")
 
 
 @dataclass(frozen=True)
@@ -105,8 +109,9 @@ def _plain_html(source: str) -> str | None:
 
 
 def _markdown_html(source: str) -> tuple[str, list[tuple[str, str]]]:
-    _md.reset()
-    return sanitize(_md.convert(source))
+    md = _markdown()
+    md.reset()
+    return sanitize(md.convert(source))
 
 
 def render_block(source: str) -> tuple[Markup, list[Removal]]:

@@ -66,8 +66,9 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
     writer = Writer(out_dir, sources=(project.content, project.templates, project.static),
                     project_root=project.root)
     writer.check_destination()          # fail before the work, not after it
-    renderer = Renderer(library, project.templates, project.static, pdf_papers=papers)
-    writer.add_all(renderer.pages(rendered=batch.condition_pages(renderer, cache, jobs)))
+    renderer = Renderer(library, project.templates, project.static, pdf_papers=papers,
+                        bytecode_dir=cache.templates_dir())
+    writer.add_all(renderer.pages(rendered=batch.condition_pages(renderer, cache, jobs, writer.current)))
     if papers:
         writer.add_all(pdf.sheet_pdfs(library.conditions, writer.files, library.site.base_url,
                                       caches / "pdf" if caches else project.pdf_cache))

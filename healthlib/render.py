@@ -44,8 +44,11 @@ def _longdate(value) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
-def make_env(templates_dir: Path) -> jinja2.Environment:
+def make_env(templates_dir: Path, bytecode_dir: Path | None = None) -> jinja2.Environment:
+    """`bytecode_dir`: where to keep compiled templates between builds (a folder per version of
+    the code, as Jinja checks only the template's source)."""
     env = jinja2.Environment(
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode_dir)) if bytecode_dir else None,
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         autoescape=True,                   # every template, whatever its name
         undefined=jinja2.StrictUndefined,  # a missing variable is an error, never blank text
@@ -85,13 +88,14 @@ def _template_problem(exc: Exception, templates_dir: Path) -> Problem:
 class Renderer:
     """Renders the library's pages to bytes, in memory."""
 
-    def __init__(self, library: Library, templates_dir: Path, static_dir: Path, pdf_papers: tuple = ()):
+    def __init__(self, library: Library, templates_dir: Path, static_dir: Path, pdf_papers: tuple = (),
+                 bytecode_dir: Path | None = None):
         """`pdf_papers`: the pdf.Paper sizes the build makes sheet PDFs in, so pages link them;
         empty when it makes none."""
         self.library = library
         self.pdf_papers = tuple(pdf_papers)
         self.templates_dir = templates_dir
-        self.env = make_env(templates_dir)
+        self.env = make_env(templates_dir, bytecode_dir)
         self.assets = load_assets(static_dir)
 
     def _context(self, out_path: str, rel: str | None = None) -> dict:

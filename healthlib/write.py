@@ -31,6 +31,7 @@ class Writer:
         self.sources = tuple(p.resolve() for p in sources)
         self.project_root = project_root.resolve() if project_root else None
         self.files: dict[str, bytes] = {}
+        self._from_current: dict[str, bytes] = {}   # what current() read, by key
 
     def add(self, path: str, data: bytes) -> None:
         key = _key(path)
@@ -42,6 +43,18 @@ class Writer:
     def add_all(self, pages) -> None:
         for path, data in pages:
             self.add(path, data)
+
+    def current(self, path: str) -> bytes | None:
+        """The bytes of `path` in the site the build made last time (None if it has no such plain
+        file): a rebuild reuses unchanged pages from there rather than render them again. A file
+        read here and added back as it is gets hard-linked into the new site, not written."""
+        if not (self.out_dir / MARKER).is_file():
+            return None
+        key = _key(path)
+        data = _plain_bytes(self.out_dir / key)
+        if data is not None:
+            self._from_current[key] = data
+        return data
 
     def check_destination(self, every_file: bool = True) -> None:
         """Refuse an output folder that is not ours: the project, its sources, or someone's files.
@@ -120,8 +133,10 @@ class Writer:
                     if folder not in folders:    # each folder made once, parents first
                         folder.mkdir()
                         folders.add(folder)
-                if current is None or not _link_if_same(current / key, target, self.files[key]):
-                    target.write_bytes(self.files[key])
+                data = self.files[key]
+                if current is None or not (_link(current / key, target) if self._from_current.get(key) is data
+                                           else _link_if_same(current / key, target, data)):
+                    target.write_bytes(data)
             _mark(tmp, self.files)
             os.chmod(tmp, 0o755)
             _swap_into_place(tmp, self.out_dir)
@@ -138,20 +153,32 @@ def _file_mode() -> int:
 _FILE_MODE = _file_mode()   # what write_bytes gives a new file
 
 
-def _link_if_same(existing: Path, target: Path, data: bytes) -> bool:
-    """Hard-link `existing` to `target` if it is a plain file holding exactly `data` with the mode
-    a new file would get; False (and nothing done) otherwise."""
+def _plain_bytes(path: Path, size: int | None = None) -> bytes | None:
+    """The bytes of a plain file (not a link) with the mode a new file would get (and `size`
+    bytes long, if given); None for anything else."""
     try:
-        st = os.lstat(existing)
-        if not stat.S_ISREG(st.st_mode) or st.st_size != len(data) or stat.S_IMODE(st.st_mode) != _FILE_MODE:
-            return False
-        with open(existing, "rb") as f:
-            if f.read(len(data) + 1) != data:
-                return False
+        st = os.lstat(path)
+        if (not stat.S_ISREG(st.st_mode) or stat.S_IMODE(st.st_mode) != _FILE_MODE
+                or (size is not None and st.st_size != size)):
+            return None
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _link(existing: Path, target: Path) -> bool:
+    try:
         os.link(existing, target)
-    except OSError:      # gone, unreadable, or another file system: write it instead
+    except OSError:      # gone, or another file system: write it instead
         return False
     return True
+
+
+def _link_if_same(existing: Path, target: Path, data: bytes) -> bool:
+    """Hard-link `existing` to `target` if it is a plain file holding exactly `data`; False (and
+    nothing done) otherwise."""
+    return _plain_bytes(existing, len(data)) == data and _link(existing, target)
 
 
 def _mark(folder: Path, keys) -> None:

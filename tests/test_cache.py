@@ -40,7 +40,7 @@ def test_no_cache_neither_reads_nor_writes_the_cache(project, tmp_path):
 def test_the_cache_lives_in_the_folder_given_and_is_safe_to_delete(project, tmp_path):
     cache_dir = tmp_path / "elsewhere"
     build_into(project, tmp_path / "site", cache_dir=cache_dir)
-    assert sorted(p.name for p in (cache_dir / "build").iterdir()) == ["condition", "pages"]
+    assert sorted(p.name for p in (cache_dir / "build").iterdir()) == ["condition", "pages", "templates"]
     assert not (project.root / ".cache").exists()
     for entry in (cache_dir / "build" / "pages").iterdir():
         entry.write_bytes(entry.read_bytes()[:10])     # damaged: must be computed again
@@ -122,3 +122,32 @@ def test_a_rebuild_links_unchanged_files_from_the_current_site_and_writes_change
     assert all(k.startswith(f"{slug}/") or k.startswith(".") or k.endswith(".xml") for k in changed), changed
     assert all(p.stat().st_nlink == 1 for p in out.rglob("*") if p.is_file())   # the old site is gone
     assert site_digest(out) == fresh(project, tmp_path)
+
+
+def test_pages_come_from_the_current_site_only_when_their_bytes_are_the_ones_cached(project, tmp_path):
+    out = tmp_path / "site"
+    cold = build_into(project, out)
+    expected = site_digest(out)
+    page = out / _slug(project) / "index.html"
+    page.write_bytes(page.read_bytes().replace(b"<h1", b"<h1 data-edited-by-hand"))   # not the build's bytes
+    again = build_into(project, out)
+    assert again.cache.misses == 1 and site_digest(out) == expected
+    other = tmp_path / "elsewhere"              # a new output folder has no pages to reuse
+    moved = build_into(project, other)
+    assert moved.cache.misses == cold.cache.misses // 2 and site_digest(other) == expected
+
+
+def test_conditions_from_the_cache_equal_fresh_ones_and_stay_packed_until_read(project, tmp_path):
+    import pickle
+    from healthlib.cache import CachedCondition
+    from healthlib.model import Condition
+    out = tmp_path / "site"
+    fresh_library = build_into(project, out, use_cache=False).library
+    build_into(project, out)
+    cached = build_into(project, out).library.conditions
+    assert all(type(c) is CachedCondition for c in cached)
+    assert all("sections" not in vars(c) for c in cached), "a warm build should not unpickle whole conditions"
+    assert list(cached) == list(fresh_library.conditions) and list(fresh_library.conditions) == list(cached)
+    assert {hash(c) for c in cached} == {hash(c) for c in fresh_library.conditions}
+    copy = pickle.loads(pickle.dumps(cached[0]))
+    assert type(copy) is Condition and copy == fresh_library.conditions[0]
