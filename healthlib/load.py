@@ -90,15 +90,22 @@ class Fields:
         _no_template_syntax(value, self.problems, self.doc.path, self.line(name))
         return value
 
-    def texts(self, name: str, required: bool = True, low: int = 0, high: int | None = None,
-              what: str = "a list of short texts") -> list[str]:
+    def _list(self, name: str, required: bool, what: str, how: str = "") -> list | None:
+        """The list at `name`, or None after reporting (if required) that it is missing or not a list."""
         value = self.data.get(name)
         if value is None:
             if required:
                 self._missing(name, what)
-            return []
+            return None
         if not isinstance(value, list):
-            self.error(name, f"'{name}' must be {what} (lines starting with '- '), not {_kind(value)}.")
+            self.error(name, f"'{name}' must be {what}{how}, not {_kind(value)}.")
+            return None
+        return value
+
+    def texts(self, name: str, required: bool = True, low: int = 0, high: int | None = None,
+              what: str = "a list of short texts") -> list[str]:
+        value = self._list(name, required, what, " (lines starting with '- ')")
+        if value is None:
             return []
         out = []
         for i, item in enumerate(value):
@@ -127,16 +134,8 @@ class Fields:
         return parsed
 
     def maps(self, name: str, required: bool = True, what: str = "a list of entries") -> list["Fields"]:
-        value = self.data.get(name)
-        if value is None:
-            if required:
-                self._missing(name, what)
-            return []
-        if not isinstance(value, list):
-            self.error(name, f"'{name}' must be {what}, not {_kind(value)}.")
-            return []
         out = []
-        for i, item in enumerate(value):
+        for i, item in enumerate(self._list(name, required, what) or []):
             if isinstance(item, dict):
                 out.append(Fields(self.doc, self.problems, self.key + (name, i), item))
             else:
