@@ -287,6 +287,32 @@ def load_glossary(path: Path, root: Path, problems: Problems) -> tuple[GlossaryT
     return tuple(sorted(terms, key=lambda t: t.term.lower()))
 
 
+def _groups(f: Fields, problems: Problems, name: str, key: str, *, needed: tuple[str, ...], required: bool,
+            what: str, key_what: str, heading_what: str, bad_key, twice) -> list[tuple[str, str, tuple[Text, ...]]]:
+    """The (key, heading, items) groups of a section's `lists` or `cards`: each key valid
+    (`bad_key` says why not) and used once (`twice` words the clash); every `needed` key present."""
+    out, seen = [], {}
+    for g in f.maps(name, required=required, what=what):
+        g.known((key, "heading", "items"))
+        value, heading = g.text(key, what=key_what), g.text("heading", what=heading_what)
+        items = _texts(g, "items", problems, low=1)
+        if value is None:
+            continue
+        problem = bad_key(value) or (twice(value, seen[value]) if value in seen else None)
+        if problem:
+            g.error(key, problem)
+            continue
+        seen[value] = g.line(key)
+        if heading and items:
+            out.append((value, heading, items))
+    for want in needed:
+        if want not in seen:
+            f.error(name if name in f.data else None,
+                    f"this section needs {'a list' if name == 'lists' else 'a card'} with '{key}: {want}' "
+                    f"(see {DOCS}).")
+    return out
+
+
 def _load_section(kind, path: Path, root: Path, problems: Problems, titles: dict | None = None) -> Section | None:
     """`titles`: headings of the condition's sections so far (lower case -> file), to refuse a repeat."""
     text = read_text(path, root, problems)
@@ -308,47 +334,20 @@ def _load_section(kind, path: Path, root: Path, problems: Problems, titles: dict
         problems.warn(path, md.body_line, "this section has no text yet. Write a few plain sentences "
                       "under the second '---' line.")
 
-    lists, ids = [], {}
-    for g in f.maps("lists", required=bool(kind.needs_lists or kind.required_lists),
-                    what="a list of groups, each with 'id', 'heading' and 'items'"):
-        g.known(("id", "heading", "items"))
-        list_id = g.text("id", what="a short lower-case name, such as 'early'")
-        heading = g.text("heading", what="the heading shown above the list")
-        items = _texts(g, "items", problems, low=1)
-        if list_id is not None and not LIST_ID.match(list_id):
-            g.error("id", f"the list id '{list_id}' must be lower-case letters, digits and hyphens.")
-        elif list_id in ids:
-            g.error("id", f"the list id '{list_id}' is used twice (first on line {ids[list_id]}).")
-        elif list_id is not None:
-            ids[list_id] = g.line("id")
-        if list_id and heading and items:
-            lists.append(ItemList(list_id, heading, items))
-    for needed in kind.required_lists:
-        if needed not in ids:
-            f.error("lists" if "lists" in f.data else None,
-                    f"this section needs a list with 'id: {needed}' (see {DOCS}).")
-
-    cards, urgencies = [], {}
-    for c in f.maps("cards", required=bool(kind.needs_cards),
-                    what="a list of cards, each with 'urgency', 'heading' and 'items'"):
-        c.known(("urgency", "heading", "items"))
-        urgency, heading = c.text("urgency"), c.text("heading", what="the card heading")
-        items = _texts(c, "items", problems, low=1)
-        if urgency is not None and urgency not in URGENCIES:
-            c.error("urgency", f"'urgency' must be one of: {', '.join(URGENCIES)}; got '{urgency}'.")
-            continue
-        if urgency in urgencies:
-            c.error("urgency", f"there are two '{urgency}' cards (first on line {urgencies[urgency]}). "
-                    "Put all their items in one card.")
-            continue
-        if urgency:
-            urgencies[urgency] = c.line("urgency")
-        if urgency and heading and items:
-            cards.append(CareCard(urgency, heading, items))
-    for needed in kind.needs_cards:
-        if needed not in urgencies:
-            f.error("cards" if "cards" in f.data else None,
-                    f"this section needs a card with 'urgency: {needed}' (see {DOCS}).")
+    lists = [ItemList(*group) for group in _groups(
+        f, problems, "lists", "id", needed=kind.required_lists, required=bool(kind.needs_lists or kind.required_lists),
+        what="a list of groups, each with 'id', 'heading' and 'items'",
+        key_what="a short lower-case name, such as 'early'", heading_what="the heading shown above the list",
+        bad_key=lambda v: None if LIST_ID.match(v) else
+        f"the list id '{v}' must be lower-case letters, digits and hyphens.",
+        twice=lambda v, line: f"the list id '{v}' is used twice (first on line {line}).")]
+    cards = [CareCard(*group) for group in _groups(
+        f, problems, "cards", "urgency", needed=kind.needs_cards, required=bool(kind.needs_cards),
+        what="a list of cards, each with 'urgency', 'heading' and 'items'",
+        key_what="some text", heading_what="the card heading",
+        bad_key=lambda v: None if v in URGENCIES else
+        f"'urgency' must be one of: {', '.join(URGENCIES)}; got '{v}'.",
+        twice=lambda v, line: f"there are two '{v}' cards (first on line {line}). Put all their items in one card.")]
 
     closing_src = f.text("closing", required=False, what="Markdown text")
     closing = _markdown(f, problems, path, closing_src, f.line("closing")) if closing_src else None
