@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -44,6 +45,18 @@ def workers_for(count: int, jobs: int | None) -> int:
 _work: Callable | None = None   # what the forked workers run, set just before forking
 
 
+def _die_with_parent(parent: int) -> None:
+    """A worker ends when the build process ends, even by SIGKILL, instead of lingering."""
+    try:
+        import ctypes
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):   # not Linux: nothing to set
+        pass
+    if os.getppid() != parent:   # the parent died before prctl took effect
+        os._exit(1)
+
+
 def _run_chunk(chunk: Sequence):
     return [_work(item) for item in chunk]
 
@@ -61,7 +74,8 @@ def ordered_map(work: Callable, items: Sequence, jobs: int | None = None) -> lis
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
     _work = work
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
             return [result for chunk in pool.map(_run_chunk, chunks) for result in chunk]
     finally:
         _work = None

@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -114,3 +115,32 @@ def test_one_job_or_a_running_thread_means_no_pool(monkeypatch):
     assert parallel.workers_for(parallel.THRESHOLD - 1, 2) == 1
     monkeypatch.setattr(parallel.threading, "active_count", lambda: 2)
     assert parallel.workers_for(1000, 2) == 1
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"   # a zombie has ended
+    except FileNotFoundError:
+        return False
+
+
+def test_workers_end_when_the_build_is_killed():
+    # A build killed with SIGKILL (as the atomic-write tests do) must not leave workers behind.
+    script = textwrap.dedent("""
+        import os, sys, time
+        from healthlib import parallel
+        def work(item):
+            print(os.getpid(), flush=True)
+            time.sleep(120)
+        parallel.ordered_map(work, list(range(parallel.THRESHOLD)), jobs=2)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    workers = {int(proc.stdout.readline()) for _ in range(2)}
+    assert proc.pid not in workers and all(_alive(pid) for pid in workers)
+    proc.kill()
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in workers if _alive(pid)], "workers outlived the killed build"
