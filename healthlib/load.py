@@ -15,7 +15,7 @@ from .cache import Cache, folder_key, pack_condition, unpack_condition
 from .errors import BuildError, Problems
 from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm,
                     ItemList, Library, Readability, Section, Site, SourceRef, Text)
-from .parallel import ordered_map
+from .parallel import ordered_map, workers_for
 from .sources import Doc, MarkdownFile, as_date, parse_yaml, read_text, split_front_matter
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -481,14 +481,21 @@ def load_conditions(folders: list[Path], content: Path, problems: Problems, cach
     found = [cache.get("condition", key, unpack_condition) if key else None for key in keys]
     todo = [i for i, hit in enumerate(found) if hit is None]
 
+    # Packed (pickled once, by the worker) when it goes to the cache or back from another
+    # process: the parent then unpickles a condition's sections only if it renders them.
+    packed = cache.enabled or workers_for(len(todo), jobs) > 1
+
     def load_one(folder: Path):
         own = Problems(problems.base)
-        return load_condition(folder, content, own), own.items
+        condition = load_condition(folder, content, own)
+        return (condition, own.items) if condition is None or not packed else pack_condition(condition, own.items)
 
     for i, result in zip(todo, ordered_map(load_one, [folders[i] for i in todo], jobs)):
+        if len(result) == 3:
+            if keys[i]:
+                cache.put("condition", keys[i], result)
+            result = unpack_condition(result)
         found[i] = result
-        if result[0] is not None and keys[i]:
-            cache.put("condition", keys[i], pack_condition(*result))
     conditions = []
     for (condition, items), key in zip(found, keys):
         problems.extend(items)
