@@ -97,9 +97,6 @@ npm-deps: system-deps $(NPM_STAMP)
 
 build: $(RUNTIME_STAMP)
 	$(PY) build.py build
-	@echo
-	@echo "Open this page in your browser:"
-	@echo "    $(abspath site/index.html)"
 
 test: $(TEST_STAMP) system-deps npm-deps
 	$(PY) -m pytest -ra $(PYTEST_ARGS)
