@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from .cache import Cache, code_version, digest, tree_digest
 from .errors import BuildError
 from .parallel import ordered_map
-from .render import Renderer
+from .render import Renderer, az_data
 
 Pages = list[tuple[str, bytes]]
 
@@ -23,8 +23,7 @@ def render_key(renderer: Renderer) -> str:
     its own. Render options are the renderer's own settings (everything but its library and
     template machinery), so a new option changes the key without being listed here."""
     library = renderer.library
-    index = [(c.slug, c.title, c.other_names, c.summary, c.last_reviewed, c.next_review_due)
-             for c in library.conditions]
+    index = az_data(library)
     options = sorted((k, repr(v)) for k, v in vars(renderer).items() if k not in ("library", "env", "assets"))
     assets = sorted((a.name, a.path) for a in renderer.assets.values())   # paths hold the content hash
     return digest(code_version(), type(renderer).__module__, type(renderer).__qualname__,

@@ -36,7 +36,7 @@ from .errors import BuildError, Problem, Problems
 from .load import GLOSSARY_FILE, assemble, load_condition, load_library
 from .model import Library
 from .pipeline import Project
-from .render import Renderer
+from .render import Renderer, az_data
 from .watch import watcher_for
 from .write import MARKER, Writer
 
@@ -55,6 +55,26 @@ class _CachingRenderer(Renderer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._pages: dict[str, tuple] = {}
+        self._site_pages: dict[tuple, tuple[list, bytes]] = {}
+        self._publishing: tuple | None = None
+
+    def render(self, template: str, out_path: str, rel: str | None = None, **context) -> bytes:
+        if context:      # a condition's page: condition_pages keeps those
+            return super().render(template, out_path, rel, **context)
+        # The A-Z index and the 404 page are made from the A-Z data (render.az_data), which most
+        # edits leave as it was: re-rendering the index of a big library was most of an update.
+        key, az = (template, out_path, rel), az_data(self.library)
+        hit = self._site_pages.get(key)
+        if hit is None or hit[0] != az:
+            hit = self._site_pages[key] = (az, super().render(template, out_path, rel))
+        return hit[1]
+
+    def publishing_files(self, html_paths):
+        # The sitemap too: made from the pages' addresses and the A-Z data (review dates).
+        key = (tuple(html_paths), az_data(self.library))
+        if self._publishing is None or self._publishing[0] != key:
+            self._publishing = (key, tuple(super().publishing_files(html_paths)))
+        return iter(self._publishing[1])
 
     def condition_pages(self, condition):
         hit = self._pages.get(condition.slug)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -208,8 +209,14 @@ def _not_made(out: Path) -> list[str]:
     return sorted(set(found) - made)
 
 
+# Names separated by single slashes, none of them '.' or '..': what as_posix() returns unchanged.
+_PLAIN_KEY = re.compile(r"(?!\.\.?(?:/|$))[^/]+(?:/(?!\.\.?(?:/|$))[^/]+)*")
+
+
 def _key(path: str) -> str:
     """A page's place in the site, refused if it would leave the site folder."""
+    if _PLAIN_KEY.fullmatch(path):   # already in the form PurePosixPath gives (nearly every path)
+        return path
     rel = PurePosixPath(path)
     if rel.is_absolute() or ".." in rel.parts or not rel.parts:
         raise BuildError([Problem(path, None, "output path must stay inside the site folder.")])

@@ -23,14 +23,16 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from contentkit import add_condition, copy_content
 from healthlib.errors import BuildError
 from healthlib.pipeline import Project, build
-from healthlib.write import MARKER, Writer
+from healthlib.write import MARKER, Writer, _key
 from sitecopy import REPO_ROOT, build_cmd, first_condition, site_digest
 
 CONDITIONS = 300
@@ -328,3 +330,16 @@ def test_two_pages_for_one_address_are_refused():
 def test_page_outside_the_site_folder_is_refused(path: str):
     with pytest.raises(BuildError, match="inside the site folder"):
         Writer(Path("unused")).add(path, b"x")
+
+
+@given(st.lists(st.sampled_from(["a", "b.html", ".", "..", "...", ".a", "", " "]), max_size=5)
+       .map("/".join) | st.text(alphabet="ab./ ", max_size=12))
+def test_page_addresses_are_read_as_posix_paths_are(path: str):
+    """write._key's shortcut for plain addresses gives what PurePosixPath gives, or refuses alike."""
+    rel = PurePosixPath(path)
+    expected = None if rel.is_absolute() or ".." in rel.parts or not rel.parts else rel.as_posix()
+    try:
+        got = _key(path)
+    except BuildError:
+        got = None
+    assert got == expected

@@ -19,7 +19,7 @@ import pytest
 
 from contentkit import REPO, replace_in
 from healthlib.errors import BuildError
-from healthlib.pipeline import Project
+from healthlib.pipeline import Project, build
 from healthlib.serve import Preview, Session, with_reload_script
 from healthlib.watch import InotifyWatcher, PollingWatcher
 from healthlib.write import MARKER, Writer
@@ -239,6 +239,34 @@ def test_an_edit_in_one_condition_rewrites_only_pages_that_changed(library, tmp_
     replace_in(summary, "makes your skin sore.", "makes your skin feel sore.")
     outcome = preview.apply({summary})
     assert "index.html" in outcome.changed and not any(p.startswith("other-condition/") for p in outcome.changed)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != MARKER}
+
+
+@pytest.mark.parametrize("edit", [
+    ("what-it-is.md", "It is a common skin problem.", "It is a skin problem many people have."),
+    ("condition.yaml", "makes your skin sore.", "makes your skin feel sore."),        # A-Z summary
+    ("condition.yaml", "title: Sample condition", "title: Zed condition"),            # A-Z order
+    ("condition.yaml", "last_reviewed: 2026-01-10", "last_reviewed: 2026-02-11"),     # sitemap date
+], ids=["body", "summary", "title", "review-date"])
+def test_an_updated_preview_has_the_same_files_as_a_whole_build(edit, library, tmp_path):
+    """The preview keeps the A-Z index, 404 page and sitemap between edits that leave what they
+    show alone: after each edit its files are still exactly a fresh build's."""
+    preview = Preview(project(library), tmp_path / "preview")
+    preview.rebuild()
+    name, old, new = edit
+    second = ("other-condition", "what-it-is.md", "It is a common skin problem.", "It is a rare skin problem.")
+    for i, (slug, name, old, new) in enumerate([(SLUG, *edit), second]):   # then an edit elsewhere
+        replace_in(library / slug / name, old, new)
+        assert not preview.apply({library / slug / name}).errors
+        fresh = tmp_path / f"fresh-{i}"
+        build(project(library), fresh, pdfs=False)
+        assert _files(tmp_path / "preview") == {k: v for k, v in _files(fresh).items()
+                                                 if k in _files(tmp_path / "preview")}
+        assert {k for k in _files(fresh) if k.endswith(".html")} <= set(_files(tmp_path / "preview"))
 
 
 def test_glossary_site_template_or_static_changes_rebuild_everything(library, tmp_path):
