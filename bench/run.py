@@ -115,7 +115,7 @@ def ours(lib: Path, work: Path, src: Path, jobs: int | None = None) -> Generator
         "healthlib" + (f" --jobs {jobs}" if jobs else ""), metadata.version("healthlib"), src,
         [sys.executable, str(src / "build.py"), "build", "--content", str(lib / "content"),
          "--out", str(project / "site"), "--cache", str(project / "cache"), *options],
-        project / "site", lib / "content" / slug / EDITED_SECTION, (project / "cache",),
+        project / "site", lib / "content" / slug / EDITED_SECTION, (project / "cache", project / ".site-old"),
         note=" ".join(options + ["--cache DIR"]) + (", one process (to compare)" if jobs == 1 else
                                                    ", one process per core"),
         budget=None if jobs is None else BUDGET_S)

@@ -106,7 +106,9 @@ class Tally:
 
 
 def _leftovers(site: Path) -> list[str]:
-    return sorted(p.name for p in site.parent.iterdir() if p != site)
+    """The temporary folders a build writes in (and a killed one leaves) beside the site. The
+    site before, kept there as .site-old for the next build to update, is not one of them."""
+    return sorted(p.name for p in site.parent.iterdir() if p != site and p.name != f".{site.name}-old")
 
 
 def _run_and_kill(cmd: list[str], delay: float, started_writing=None) -> bool:
@@ -165,6 +167,7 @@ def _streams(libs: Libraries, tmp_path: Path, trials_for, command) -> Tally:
         subprocess.run(_write_again(libs, "b" if libs.which(site) == "a" else "a", site), cwd=REPO_ROOT,
                        check=True, capture_output=True)
         assert libs.which(site) in libs.digest and not _leftovers(site), _leftovers(site)
+        assert libs.which(site.with_name(".site-old")) in libs.digest   # the site before, whole
     return total
 
 
@@ -292,7 +295,32 @@ def test_new_or_empty_out_is_used_and_marked_as_the_builds_own(exists: bool, tmp
     assert (out / MARKER).is_file()
     _write(out, {"index.html": b"two"})        # the marker makes it ours to replace
     assert (out / "index.html").read_bytes() == b"two"
-    assert sorted(os.listdir(tmp_path)) == ["site"]
+    assert sorted(os.listdir(tmp_path)) == [".site-old", "site"]     # the site before is kept
+    assert (tmp_path / ".site-old" / "index.html").read_bytes() == b"one"
+
+
+def test_the_site_before_is_updated_into_the_next_one_and_never_shows_in_it(tmp_path: Path):
+    """The kept site before is reused: what the next site lacks goes (files, folders, hidden
+    files, links, a file where a folder must be and the reverse), unchanged files stay linked."""
+    out, spare = tmp_path / "site", tmp_path / ".site-old"
+    _write(out, {"a/index.html": b"a", "b/index.html": b"b", "c": b"c", "keep.css": b"k"})
+    _write(out, {"a/index.html": b"a2", "b/x/index.html": b"bx", "c/index.html": b"c", "keep.css": b"k"})
+    (spare / ".DS_Store").write_bytes(b"junk")
+    (spare / "b" / "stray.html").write_bytes(b"stray")
+    os.symlink("/etc/hostname", spare / "a" / "link.html")
+    nothing_outside = tmp_path / "outside.txt"
+    nothing_outside.write_bytes(b"mine")
+    os.symlink(tmp_path, spare / "linked-folder")
+    want = {"a/index.html": b"a3", "b": b"now a file", "c/index.html": b"c", "keep.css": b"k", "d/e/f.html": b"f"}
+    _write(out, want)
+    assert site_digest(out) == site_digest(_reference(tmp_path / "reference", want))
+    assert (out / "keep.css").stat().st_nlink == 2           # linked from the site before
+    assert nothing_outside.read_bytes() == b"mine"
+
+
+def _reference(folder: Path, files: dict[str, bytes]) -> Path:
+    _write(folder, files)
+    return folder
 
 
 def test_site_without_its_marker_is_no_longer_replaced(tmp_path: Path):

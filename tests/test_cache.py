@@ -114,14 +114,21 @@ def test_a_rebuild_links_unchanged_files_from_the_current_site_and_writes_change
     build_into(project, out)
     slug = _slug(project)
     inodes = {p.relative_to(out).as_posix(): p.stat().st_ino for p in out.rglob("*") if p.is_file()}
-    CHANGES["a section of one condition"](project)
-    build_into(project, out)
-    after = {p.relative_to(out).as_posix(): p.stat().st_ino for p in out.rglob("*") if p.is_file()}
-    changed = {k for k in after if after[k] != inodes.get(k)}
-    assert f"{slug}/index.html" in changed and "index.html" not in changed
-    assert all(k.startswith(f"{slug}/") or k.startswith(".") or k.endswith(".xml") for k in changed), changed
-    assert all(p.stat().st_nlink == 1 for p in out.rglob("*") if p.is_file())   # the old site is gone
-    assert site_digest(out) == fresh(project, tmp_path)
+    sites = [site_digest(out)]
+    again = lambda p: replace_in(p.content / slug / "treatment.md", "Treatment tries to stop", "Treatment works to stop")  # noqa: E731
+    for change in (CHANGES["a section of one condition"], again):
+        change(project)
+        build_into(project, out)
+        after = {p.relative_to(out).as_posix(): p.stat().st_ino for p in out.rglob("*") if p.is_file()}
+        changed = {k for k in after if after[k] != inodes.get(k)}
+        assert f"{slug}/index.html" in changed and "index.html" not in changed
+        assert all(k.startswith(f"{slug}/") or k.startswith(".") or k.endswith(".xml") for k in changed), changed
+        assert site_digest(out) == fresh(project, tmp_path, name=f"fresh-{len(sites)}")
+        # The site before is kept beside it, whole, and nothing else: the next build updates it.
+        sites.append(site_digest(out))
+        assert site_digest(tmp_path / ".site-old") == sites[-2]
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == [".site-old"]
+        inodes = after
 
 
 def test_pages_come_from_the_current_site_only_when_their_bytes_are_the_ones_cached(project, tmp_path):
