@@ -36,7 +36,7 @@ help:
 	@echo "make serve        preview with live reload while editing content"
 	@echo "make bench        time the build against MkDocs, Pelican and Hugo (~15 min; BENCH_ARGS=--quick)"
 	@echo "make system-deps  apt-get install Chromium, poppler-utils and Java if missing (root)"
-	@echo "make clean        remove .venv, .venv-bench, node_modules and site/"
+	@echo "make clean        remove .venv, .venv-bench, node_modules, site/ (and .site-old) and .cache/"
 
 # ---------------------------------------------------------------- Python venv
 
@@ -131,4 +131,4 @@ bench: $(BENCH_STAMP)
 	$(BENCH_PY) bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) node_modules site
+	rm -rf $(VENV) $(BENCH_VENV) node_modules site .site-old .cache
