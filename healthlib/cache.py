@@ -8,6 +8,10 @@ Two kinds of entry, each a pickle named by a sha256 key:
              site settings, the A-Z data of every condition (any page may show it) and the render
              options. The bytes themselves are taken from the current site, when they match.
 
+Reading the files to find a condition's key is itself skipped for a folder whose entries have
+the same names, sizes, times and inodes as when an earlier build read them (`folders`, see
+folder_signature): git's rule, with its guard against changes made in the same clock tick.
+
 Every key also holds the code's own hash (every healthlib module) and the versions of Python
 and of every dependency, so a cached value is exactly what the build would compute now: the
 cache can never change the site's bytes, only how fast they come. It lives in a folder the
@@ -24,8 +28,10 @@ import os
 import pickle
 import platform
 import shutil
+import stat
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -163,6 +169,35 @@ class CachedCondition(Condition):
         return Condition, tuple(getattr(self, f.name) for f in dataclasses.fields(Condition))
 
 
+# Reading every file of every condition folder was most of a small rebuild. A folder whose
+# entries have the names, sizes, times and inodes they had when an earlier build read them has
+# the key that build computed, as git trusts its index. Not trusted: a folder with a symbolic
+# link (its target may change unseen), and one with a file changed less than RACY_NS before that
+# build looked (a change in the same clock tick could leave every time as it was).
+RACY_NS = 2_000_000_000
+FOLDERS_FILE = "folders"    # in the cache folder: folder -> (its stat signature, when taken, key)
+
+
+def folder_signature(folder: Path, content: Path, base: Path) -> tuple | None:
+    """Everything folder_key depends on but the files' bytes, or None when it cannot vouch for them."""
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
+        parts: list = [code_version(), _resolved(content), _resolved(base), str(folder), os.path.realpath(folder)]
+        for entry in entries:
+            st = entry.stat(follow_symlinks=False)
+            if stat.S_ISLNK(st.st_mode):
+                return None
+            parts.append((entry.name, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev))
+    except OSError:
+        return None
+    return tuple(parts)
+
+
+def _newest(signature: tuple) -> int:
+    return max((max(e[3], e[4]) for e in signature[5:]), default=0)
+
+
 class Cache:
     """Pickled values in `folder`/<kind>/<key>; `Cache(None)` stores nothing and finds nothing."""
 
@@ -171,6 +206,34 @@ class Cache:
         self.used: dict[str, set[str]] = {kind: set() for kind in KINDS}
         self.condition_keys: dict[str, str] = {}   # slug -> folder key, for the render stage
         self.hits = self.misses = 0
+        self._folders_before: dict | None = None   # FOLDERS_FILE as the last build left it
+        self._folders_now: dict[str, tuple] = {}    # what this build saw, saved by prune()
+        self.folders_read = 0                       # condition folders whose files were read
+
+    def folder_key(self, folder: Path, content: Path, base: Path) -> str:
+        """folder_key(), without reading the files when their signature vouches for them."""
+        if self._folders_before is None:
+            self._folders_before = self._read_folders()
+        taken = time.time_ns()
+        signature = folder_signature(folder, content, base)
+        known = self._folders_before.get(str(folder))
+        if (signature is not None and known is not None and known[0] == signature
+                and _newest(signature) < known[1] - RACY_NS):
+            key, taken = known[2], known[1]
+        else:
+            key = folder_key(folder, content, base)
+            self.folders_read += 1
+        if signature is not None:
+            self._folders_now[str(folder)] = (signature, taken, key)
+        return key
+
+    def _read_folders(self) -> dict:
+        try:
+            with open(self.folder / FOLDERS_FILE, "rb") as f:
+                found = pickle.load(f)
+            return found if isinstance(found, dict) else {}
+        except Exception:   # missing, damaged, or from another version: read the files
+            return {}
 
     @property
     def enabled(self) -> bool:
@@ -204,13 +267,16 @@ class Cache:
         if self.folder is None:
             return
         self.used[kind].add(key)
-        folder = self.folder / kind
+        self._write(self._path(kind, key), value)
+
+    @staticmethod
+    def _write(path: Path, value) -> None:
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as f:
                 pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self._path(kind, key))   # readers see the whole entry or none
+            os.replace(tmp, path)   # readers see the whole entry or none
         except OSError:
             pass   # a cache that cannot be written only makes the next build slower
 
@@ -238,6 +304,8 @@ class Cache:
             for entry in os.scandir(self.folder / "templates"):
                 if entry.name != code_version()[:32]:
                     shutil.rmtree(entry.path, ignore_errors=True)
+        if self._folders_now:
+            self._write(self.folder / FOLDERS_FILE, self._folders_now)
         for kind in KINDS:
             folder = self.folder / kind
             if not folder.is_dir():

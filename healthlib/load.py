@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import markup
-from .cache import Cache, folder_key, pack_condition, unpack_condition
+from .cache import Cache, pack_condition, unpack_condition
 from .errors import BuildError, Problems
 from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm,
                     ItemList, Library, Readability, Section, Site, SourceRef, Text)
@@ -477,7 +477,7 @@ def load_conditions(folders: list[Path], content: Path, problems: Problems, cach
     load across `jobs` processes (None: every core)."""
     cache = cache or Cache(None)
     base = problems.base or content.parent
-    keys = [folder_key(folder, content, base) if cache.enabled else None for folder in folders]
+    keys = [cache.folder_key(folder, content, base) if cache.enabled else None for folder in folders]
     found = [cache.get("condition", key, unpack_condition) if key else None for key in keys]
     todo = [i for i, hit in enumerate(found) if hit is None]
 

@@ -1,8 +1,11 @@
 """The content cache makes rebuilds fast and never changes a byte of the site."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
+from healthlib import cache as cache_module
 from healthlib.cache import Cache
 from projectkit import build_into, make_project
 from sitecopy import site_digest
@@ -40,7 +43,7 @@ def test_no_cache_neither_reads_nor_writes_the_cache(project, tmp_path):
 def test_the_cache_lives_in_the_folder_given_and_is_safe_to_delete(project, tmp_path):
     cache_dir = tmp_path / "elsewhere"
     build_into(project, tmp_path / "site", cache_dir=cache_dir)
-    assert sorted(p.name for p in (cache_dir / "build").iterdir()) == ["condition", "pages", "templates"]
+    assert sorted(p.name for p in (cache_dir / "build").iterdir()) == ["condition", "folders", "pages", "templates"]
     assert not (project.root / ".cache").exists()
     for entry in (cache_dir / "build" / "pages").iterdir():
         entry.write_bytes(entry.read_bytes()[:10])     # damaged: must be computed again
@@ -158,3 +161,52 @@ def test_conditions_from_the_cache_equal_fresh_ones_and_stay_packed_until_read(p
     assert {hash(c) for c in cached} == {hash(c) for c in fresh_library.conditions}
     copy = pickle.loads(pickle.dumps(cached[0]))
     assert type(copy) is Condition and copy == fresh_library.conditions[0]
+
+
+def _conditions(project) -> int:
+    return sum(1 for p in project.content.iterdir() if p.is_dir())
+
+
+def test_a_rebuild_reads_no_unchanged_condition_folder(project, tmp_path, monkeypatch):
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)   # the files are older than the first build
+    out = tmp_path / "site"
+    assert build_into(project, out).cache.folders_read == _conditions(project)
+    assert build_into(project, out).cache.folders_read == 0
+    assert site_digest(out) == fresh(project, tmp_path)
+
+
+def test_a_file_changed_with_its_old_size_and_times_is_read_again(project, tmp_path, monkeypatch):
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    out = tmp_path / "site"
+    build_into(project, out)
+    path = project.content / _slug(project) / "treatment.md"
+    before = path.stat()
+    replace_in(path, "Treatment aims to stop", "Treatment aims to halt")      # same length
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    assert build_into(project, out).cache.folders_read == 1                   # its change time moved
+    assert b"aims to halt" in (out / _slug(project) / "index.html").read_bytes()
+    assert site_digest(out) == fresh(project, tmp_path)
+
+
+def test_folders_changed_just_before_the_build_that_read_them_are_read_again(project, tmp_path):
+    """A change in the same clock tick as the build's look could leave every time unchanged: folders
+    with a file changed less than RACY_NS before are not trusted (git's racy-index rule)."""
+    out = tmp_path / "site"
+    build_into(project, out)                     # the files were just written
+    assert build_into(project, out).cache.folders_read == _conditions(project)
+
+
+def test_a_folder_with_a_linked_file_is_always_read(project, tmp_path, monkeypatch):
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    slug = _slug(project)
+    target = project.content / slug / "treatment.md"
+    moved = project.content / "_shared-treatment.md"
+    target.rename(moved)
+    target.symlink_to(moved)
+    out = tmp_path / "site"
+    build_into(project, out)
+    assert build_into(project, out).cache.folders_read == 1
+    replace_in(moved, "Treatment aims to stop", "Treatment aims to halt")    # the link itself is unchanged
+    build_into(project, out)
+    assert b"aims to halt" in (out / slug / "index.html").read_bytes()
