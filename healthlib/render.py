@@ -47,6 +47,23 @@ def _longdate(value) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+class _Once:
+    """once(macro, *args, **kwargs): the macro's output for these arguments, made the first time
+    and reused on every later page of the build (the sheet's medicines table and blank lines
+    were a third of its rendering). Sound because a macro imported without context, as the
+    templates import components.html, sees only its arguments and the environment's globals.
+    Only for arguments that do not change from page to page."""
+
+    def __init__(self):
+        self.made: dict[tuple, object] = {}
+
+    def __call__(self, macro, *args, **kwargs):
+        key = (macro, repr(args), repr(sorted(kwargs.items())))
+        if key not in self.made:
+            self.made[key] = macro(*args, **kwargs)
+        return self.made[key]
+
+
 def make_env(templates_dir: Path, bytecode_dir: Path | None = None) -> jinja2.Environment:
     """`bytecode_dir`: where to keep compiled templates between builds (a folder per version of
     the code, as Jinja checks only the template's source)."""
@@ -61,6 +78,7 @@ def make_env(templates_dir: Path, bytecode_dir: Path | None = None) -> jinja2.En
         keep_trailing_newline=True,
     )
     env.filters["longdate"] = _longdate
+    env.globals["once"] = _Once()
     env.globals["content_security_policy"] = headers.META_POLICY
     return env
 

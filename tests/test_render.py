@@ -15,7 +15,7 @@ from healthlib.load import load_library
 from healthlib.markup import explain_terms, plain_text
 from healthlib.model import GlossaryTerm
 from healthlib.pipeline import Project, build
-from healthlib.render import Renderer
+from healthlib.render import Renderer, make_env
 
 
 @pytest.fixture(scope="module")
@@ -175,3 +175,17 @@ def test_built_site_contains_no_template_syntax_or_footer_keys(built_site):
         text = page.read_text(encoding="utf-8")
         for leak in ("{{", "{%", "{#", "footer.address", "footer.disclaimer"):
             assert leak not in text, f"{leak} in {page}"
+
+
+def test_once_gives_a_components_output_and_makes_it_once_per_arguments(tmp_path):
+    """once() (render.py) reuses a macro's output for the same arguments, and only for them."""
+    (tmp_path / "components.html").write_text('{% macro box(x, n=1) %}<b>{{ x }}{{ n }}</b>{% endmacro %}')
+    (tmp_path / "page.html").write_text(
+        '{% from "components.html" import box %}{{ once(box, text) }}|{{ once(box, text, n=2) }}|{{ box(text) }}')
+    env = make_env(tmp_path)
+    page = env.get_template("page.html")
+    assert page.render(text="<a>") == "<b>&lt;a&gt;1</b>|<b>&lt;a&gt;2</b>|<b>&lt;a&gt;1</b>"
+    assert page.render(text="b") == "<b>b1</b>|<b>b2</b>|<b>b1</b>"
+    assert len(env.globals["once"].made) == 4
+    page.render(text="b")
+    assert len(env.globals["once"].made) == 4
