@@ -1,6 +1,8 @@
 """The build, end to end: load & validate -> model -> render -> write."""
 from __future__ import annotations
 
+import contextlib
+import gc
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -44,6 +46,20 @@ class BuildResult:
     cache: Cache | None = None      # what the content cache found and stored
 
 
+@contextlib.contextmanager
+def _no_cycle_collector():
+    """Loading and rendering leave no reference cycles (tests/test_memory.py), so Python's cycle
+    collector only looked through the millions of objects they make, in vain: a seventh of a
+    cold build. Off while they run (in forked workers too), on again after; PDFs keep it."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def load(project: Project, *, cache: Cache | None = None, jobs: int | None = 1) -> tuple[Library, Problems]:
     return load_library(project.content, project.site_file, base=project.root, cache=cache, jobs=jobs)
 
@@ -58,19 +74,20 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
     `jobs`: processes for loading and rendering (None: every core; parallel.py)."""
     caches = Path(cache_dir).absolute() if cache_dir else None
     cache = Cache((caches or project.root / ".cache") / "build" if use_cache else None)
-    library, problems = load(project, cache=cache, jobs=jobs)
-    if base_url:
-        library = replace(library, site=replace(library.site, base_url=base_url))
     skipped = pdf.unavailable() if pdfs else None
     papers = pdf.PAPERS if pdfs and not skipped else ()
     writer = Writer(out_dir, sources=(project.content, project.templates, project.static),
                     project_root=project.root)
-    # Fail before the work, not after it. Files the build did not make are looked for once, by
-    # commit() (that walk of the old site was a tenth of a one-page rebuild at 1,000 conditions).
-    writer.check_destination(every_file=False)
-    renderer = Renderer(library, project.templates, project.static, pdf_papers=papers,
-                        bytecode_dir=cache.templates_dir())
-    writer.add_all(renderer.pages(rendered=batch.condition_pages(renderer, cache, jobs, writer.current)))
+    with _no_cycle_collector():
+        library, problems = load(project, cache=cache, jobs=jobs)
+        if base_url:
+            library = replace(library, site=replace(library.site, base_url=base_url))
+        # Fail before the work, not after it. Files the build did not make are looked for once,
+        # by commit() (that walk of the old site was a tenth of a one-page rebuild).
+        writer.check_destination(every_file=False)
+        renderer = Renderer(library, project.templates, project.static, pdf_papers=papers,
+                            bytecode_dir=cache.templates_dir())
+        writer.add_all(renderer.pages(rendered=batch.condition_pages(renderer, cache, jobs, writer.current)))
     if papers:
         writer.add_all(pdf.sheet_pdfs(library.conditions, writer.files, library.site.base_url,
                                       caches / "pdf" if caches else project.pdf_cache))
