@@ -5,6 +5,7 @@ Raises BuildError listing all problems (not just the first) when any file is wro
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -37,7 +38,9 @@ class Fields:
         self.data = doc.data if data is None else data
 
     def line(self, *name) -> int | None:
-        return self.doc.line(*self.key, *name)
+        key = self.key + name
+        lines = self.doc.lines
+        return lines[key] if key in lines else self.doc.line(*key)
 
     def error(self, name, message: str) -> None:
         self.problems.error(self.doc.path, self.line(*([name] if name is not None else [])), message)
@@ -87,7 +90,7 @@ class Fields:
         if not value:
             self.error(name, f"'{name}' is empty. Write {what}, or remove the line.")
             return None
-        _no_template_syntax(value, self.problems, self.doc.path, self.line(name))
+        self._no_template_syntax(value, name)
         return value
 
     def _list(self, name: str, required: bool, what: str, how: str = "") -> list | None:
@@ -117,11 +120,15 @@ class Fields:
                                     f"item {i + 1} of '{name}' must be text, not {_kind(item)}.")
             else:
                 out.append(str(item).strip())
-                _no_template_syntax(out[-1], self.problems, self.doc.path, self.line(name, i))
+                self._no_template_syntax(out[-1], name, i)
         if len(value) < low or (high is not None and len(value) > high):
             span = f"{low} to {high}" if high is not None else f"at least {low}"
             self.error(name, f"'{name}' must have {span} items; it has {len(value)}.")
         return out
+
+    def _no_template_syntax(self, text: str, *name) -> None:
+        if TEMPLATE_SYNTAX.search(text):    # (rare) only then is its line looked up
+            _no_template_syntax(text, self.problems, self.doc.path, self.line(*name))
 
     def date(self, name: str):
         value = self.data.get(name)
@@ -395,32 +402,33 @@ def slug_problem(slug: str) -> str | None:
 
 def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition | None:
     slug = folder.name
-    errors_before = len(problems.errors)
+    items_before = len(problems.items)
     if (problem := slug_problem(slug)) is not None:
         problems.error(folder, None, problem)
     expected = {CONDITION_FILE, FAQ_FILE, *(f"{k.id}.md" for k in SECTION_KINDS)}
-    for extra in sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")):
+    for extra in sorted(name for name in os.listdir(folder) if not name.startswith(".")):
         if extra not in expected:
             close = difflib.get_close_matches(extra, sorted(expected), n=1, cutoff=0.6)
             hint = f" Did you mean '{close[0]}'?" if close else " Remove it or move it elsewhere."
             problems.warn(folder / extra, None, f"unknown file; the build ignores it.{hint}")
-    for name in sorted(expected):
-        if not (folder / name).exists():
-            problems.error(folder / name, None, f"this file is missing; every condition needs it. "
+    paths = {name: folder / name for name in sorted(expected)}
+    present = {name for name, path in paths.items() if path.exists()}
+    for name, path in paths.items():
+        if name not in present:
+            problems.error(path, None, f"this file is missing; every condition needs it. "
                            f"Create it (see {DOCS}, or run 'python build.py new' for a template).")
 
-    meta = _read_yaml(folder / CONDITION_FILE, root, problems) if (folder / CONDITION_FILE).exists() else None
+    meta = _read_yaml(paths[CONDITION_FILE], root, problems) if CONDITION_FILE in present else None
     if meta is not None and not isinstance(meta.data, dict):
         problems.error(meta.path, 1, "condition.yaml must be 'name: value' lines (title:, summary:, ...).")
         meta = None
     sections, titles = [], {}
     for kind in SECTION_KINDS:
-        path = folder / f"{kind.id}.md"
-        if path.exists():
-            section = _load_section(kind, path, root, problems, titles)
+        if f"{kind.id}.md" in present:
+            section = _load_section(kind, paths[f"{kind.id}.md"], root, problems, titles)
             if section is not None:
                 sections.append(section)
-    faq = _load_faq(folder / FAQ_FILE, root, problems) if (folder / FAQ_FILE).exists() else ()
+    faq = _load_faq(paths[FAQ_FILE], root, problems) if FAQ_FILE in present else ()
     if meta is None:
         return None
     f = Fields(meta, problems)
@@ -448,7 +456,7 @@ def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition |
             sources.append(SourceRef(title_, publisher, url, accessed))
     if "sources" in f.data and not sources and isinstance(f.data["sources"], list):
         f.error("sources", "list at least one source the facts were checked against.")
-    if len(problems.errors) > errors_before:
+    if any(p.is_error for p in problems.items[items_before:]):
         return None
     return Condition(slug, title, tuple(other_names), summary, tuple(key_points), reviewed, due,
                      tuple(sources), tuple(sections), faq, folder)

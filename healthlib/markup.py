@@ -98,14 +98,39 @@ def sanitize(raw_html: str) -> tuple[str, list[tuple[str, str]]]:
 # SmartyPants or the sanitizer would change. They skip Python-Markdown (about 130 µs a call,
 # most of a big build) and get the very same HTML: tests/test_fast_paths.py proves it.
 _NOT_PLAIN = re.compile(r"[^\w \n,.;:?!()%/-]|_|\.\.|--|^[ \d-]| $", re.MULTILINE)
+# The same test for one line (most list items), without a regex alternation tried at every
+# character: the allowed characters in one run, the start and end checked once, the pairs by
+# substring (tests/test_fast_paths.py proves it agrees with _NOT_PLAIN).
+_PLAIN_LINE = re.compile(r"(?![ \d-])[\w ,.;:?!()%/-]*")
+_PARAGRAPH_BREAK = re.compile(r"\n\n+")
+# SmartyPants makes an apostrophe between two letters a right single quote (don't, team's).
+_APOSTROPHE = re.compile(r"(?<=[A-Za-z])'(?=[A-Za-z])")
+
+
+def _is_plain(text: str) -> bool:
+    """`text` (without leading or trailing newlines) is plain paragraphs that need no Markdown."""
+    if "\n" in text:
+        return _NOT_PLAIN.search(text) is None
+    return (text != "" and _PLAIN_LINE.fullmatch(text) is not None and not text.endswith(" ")
+            and "_" not in text and ".." not in text and "--" not in text)
+
+
+def _plain(source: str) -> str | None:
+    """The text of `source` as Markdown would show it, when it is plain paragraphs; else None."""
+    text = source.strip("\n")
+    if "'" in text:
+        return _APOSTROPHE.sub("\u2019", text) if _is_plain(_APOSTROPHE.sub("", text)) else None
+    return text if _is_plain(text) else None
 
 
 def _plain_html(source: str) -> str | None:
     """The HTML of plain paragraphs without Markdown, or None when the text needs Markdown."""
-    text = source.strip("\n")
-    if not text or _NOT_PLAIN.search(text):
+    text = _plain(source)
+    if text is None:
         return None
-    return "\n".join(f"<p>{paragraph}</p>" for paragraph in re.split(r"\n\n+", text))
+    if "\n" not in text:
+        return f"<p>{text}</p>"
+    return "\n".join(f"<p>{paragraph}</p>" for paragraph in _PARAGRAPH_BREAK.split(text))
 
 
 def _markdown_html(source: str) -> tuple[str, list[tuple[str, str]]]:
@@ -125,6 +150,9 @@ def render_block(source: str) -> tuple[Markup, list[Removal]]:
 
 def render_inline(source: str) -> tuple[Markup, list[Removal]]:
     """One line of Markdown (a list item, a heading) without the wrapping paragraph."""
+    text = _plain(source)
+    if text is not None and "\n" not in text:   # render_block gives '<p>text</p>', unwrapped below
+        return Markup(text), []
     out, removed = render_block(source)
     text = str(out).strip()
     if text.startswith("<p>") and text.endswith("</p>") and text.count("<p>") == 1:

@@ -7,7 +7,9 @@ validator can say exactly where a problem is.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,21 +54,24 @@ class Doc:
 
 def read_text(path: Path, root: Path, problems: Problems) -> str | None:
     """The file's text with a BOM dropped and line endings made \\n, or None after reporting why not."""
-    try:
-        real = path.resolve(strict=True)
-        real.relative_to(root.resolve())
-    except ValueError:
-        problems.error(path, None, f"this file links to {path.resolve()}, outside the content folder. "
-                       "Copy the file into the content folder instead of linking to it.")
-        return None
-    except OSError as exc:
-        problems.error(path, None, f"cannot read this file ({exc.strerror}).")
-        return None
-    if not real.is_file():
-        # A folder, a pipe or a device: reading it fails or never ends.
-        problems.error(path, None, "this is not a plain file. Replace it with a text file.")
-        return None
-    size = real.stat().st_size
+    size = _plain_file_size(path, root)
+    real = path
+    if size is None:
+        try:
+            real = path.resolve(strict=True)
+            real.relative_to(root.resolve())
+        except ValueError:
+            problems.error(path, None, f"this file links to {path.resolve()}, outside the content folder. "
+                           "Copy the file into the content folder instead of linking to it.")
+            return None
+        except OSError as exc:
+            problems.error(path, None, f"cannot read this file ({exc.strerror}).")
+            return None
+        if not real.is_file():
+            # A folder, a pipe or a device: reading it fails or never ends.
+            problems.error(path, None, "this is not a plain file. Replace it with a text file.")
+            return None
+        size = real.stat().st_size
     if size > MAX_FILE_BYTES:
         problems.error(path, None, f"this file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}. "
                        "Split it up or remove what does not belong in it.")
@@ -86,6 +91,29 @@ def read_text(path: Path, root: Path, problems: Problems) -> str | None:
                        f"character (U+{ord(bad.group()):04X}). Delete it; retyping the line is the easiest way.")
         return None
     return text
+
+
+def _plain_file_size(path: Path, root: Path) -> int | None:
+    """The size of `path` when it is a plain file reached from `root` by plain names, none of
+    them a symlink: then it resolves to a file inside root, and read_text can skip resolving it
+    (two lstat calls instead of realpath's walk from /). None when it must be resolved: a
+    symlink, '..', a path not under root, or anything missing or odd (read_text says which)."""
+    path_text, root_text = os.fspath(path), os.fspath(root)
+    prefix = root_text if root_text.endswith(os.sep) else root_text + os.sep
+    if not path_text.startswith(prefix):
+        return None
+    at = root_text
+    for name in path_text[len(prefix):].split(os.sep):
+        if name in ("", ".", ".."):
+            return None
+        at = os.path.join(at, name)
+        try:
+            info = os.lstat(at)
+        except OSError:
+            return None
+        if stat.S_ISLNK(info.st_mode):
+            return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
 # Characters YAML refuses (controls, non-characters), and line separators that editors often do
@@ -108,10 +136,37 @@ def _hint(problem: str) -> str:
 # short text (a level takes at least two characters); and a document nested deeper than
 # _C_MAX_DEPTH, or one it rejects, is read again by the pure-Python loader, so every value,
 # line and message is the same as without it (tests/test_fast_paths.py).
-_CLoader = getattr(yaml, "CSafeLoader", None)
 _C_MAX_CHARS = 10_000
 _C_MAX_DEPTH = 100
 _STR_TAG = "tag:yaml.org,2002:str"
+_DEFAULT_TAGS = {yaml.ScalarNode: _STR_TAG, yaml.SequenceNode: _SEQ_TAG, yaml.MappingNode: _MAP_TAG}
+
+
+def _c_loader():
+    """libyaml's safe loader, with the Python methods its composer calls for every node made cheap.
+
+    A plain scalar is resolved (str, int, bool, date...) by the YAML 1.1 patterns listed under its
+    first character, and most start with a character that has none: those are strings, without
+    the general search. The safe loader has no path resolvers, so descending and ascending do
+    nothing: C callables that do nothing save a Python call each. Same tags as the safe loader
+    (tests/test_fast_paths.py)."""
+    base = getattr(yaml, "CSafeLoader", None)
+    if base is None or base.yaml_path_resolvers or None in base.yaml_implicit_resolvers:
+        return base
+
+    class Loader(base):
+        def resolve(self, kind, value, implicit):
+            if kind is yaml.ScalarNode and implicit[0] and value[:1] in self.yaml_implicit_resolvers:
+                return super().resolve(kind, value, implicit)
+            return _DEFAULT_TAGS[kind]
+
+        descend_resolver = {}.get     # (parent, index) -> index; no state
+        ascend_resolver = tuple       # () -> ()
+
+    return Loader
+
+
+_CLoader = _c_loader()
 
 
 def _fast_node(text: str):
@@ -155,27 +210,38 @@ def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0, 
     if node is None:
         return doc
     seen: set[int] = set()
-    errors_before, items_before = len(problems.errors), len(problems.items)
+    lines = doc.lines
+    items_before = len(problems.items)
+    # Only an alias ('*name') re-uses a node: without a '*' in the text no node can be reached
+    # twice, so the check is skipped; so is the general conversion of plain strings in lists and
+    # mappings. Only when libyaml composed the text: the pure-Python reading keeps the general
+    # code, and tests/test_fast_paths.py proves both give the same.
+    shortcut = fast and "*" not in text
 
     def convert(n: yaml.Node, key: tuple):
         if fast and len(key) > _C_MAX_DEPTH:
             raise _TooDeepForC
         line = n.start_mark.line + 1 + line_offset
-        doc.lines.setdefault(key, line)
-        if id(n) in seen:
-            # An alias re-uses a node; refusing them also stops "billion laughs" expansion.
-            problems.error(path, line, "YAML anchors and aliases (&name, *name) are not allowed. "
-                           "Write the text out in full.")
-            raise _Stop
-        seen.add(id(n))
-        if isinstance(n, yaml.MappingNode):
+        lines.setdefault(key, line)
+        if not shortcut:
+            if id(n) in seen:
+                # An alias re-uses a node; refusing them also stops "billion laughs" expansion.
+                problems.error(path, line, "YAML anchors and aliases (&name, *name) are not allowed. "
+                               "Write the text out in full.")
+                raise _Stop
+            seen.add(id(n))
+        # A plain string below this node needs none of convert's checks (no alias, not too deep):
+        # its line is recorded and its text kept, as convert(child) would.
+        flat = shortcut and len(key) < _C_MAX_DEPTH
+        kind = type(n)
+        if kind is yaml.MappingNode:
             if n.tag != _MAP_TAG:
                 return _bad_tag(n, line)
             out: dict = {}
             first_line: dict = {}
             for k, v in n.value:
                 kline = k.start_mark.line + 1 + line_offset
-                if not isinstance(k, yaml.ScalarNode) or k.tag != "tag:yaml.org,2002:str":
+                if type(k) is not yaml.ScalarNode or k.tag != _STR_TAG:
                     problems.error(path, kline, "a setting name must be plain text.")
                     continue
                 name = k.value
@@ -184,13 +250,22 @@ def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0, 
                                    f"{first_line[name]}). Keep one and delete the other.")
                     continue
                 first_line[name] = kline
-                doc.lines[key + (name,)] = kline
-                out[name] = convert(v, key + (name,))
+                lines[sub := key + (name,)] = kline
+                out[name] = v.value if flat and type(v) is yaml.ScalarNode and v.tag == _STR_TAG else convert(v, sub)
             return out
-        if isinstance(n, yaml.SequenceNode):
+        if kind is yaml.SequenceNode:
             if n.tag != _SEQ_TAG:
                 return _bad_tag(n, line)
-            return [convert(item, key + (i,)) for i, item in enumerate(n.value)]
+            if not flat:
+                return [convert(item, key + (i,)) for i, item in enumerate(n.value)]
+            items = []
+            for i, item in enumerate(n.value):
+                if type(item) is yaml.ScalarNode and item.tag == _STR_TAG:
+                    lines.setdefault(key + (i,), item.start_mark.line + 1 + line_offset)
+                    items.append(item.value)
+                else:
+                    items.append(convert(item, key + (i,)))
+            return items
         if n.tag == _STR_TAG:
             return n.value       # what construct_object gives a plain string, without its dispatch
         if n.tag not in _ALLOWED_SCALAR_TAGS:
@@ -220,7 +295,12 @@ def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0, 
     except RecursionError:
         problems.error(path, _too_deep_line(text, line_offset), "this YAML is nested too deeply. Simplify it.")
         return None
-    if len(problems.errors) > errors_before:
+    finally:
+        # convert refers to itself (it recurses), and through its closure to the loader and every
+        # node: unless the cycle is cut here, each file's nodes wait for the garbage collector,
+        # which then took a fifth of loading a big library.
+        del convert
+    if any(p.is_error for p in problems.items[items_before:]):
         return None
     return doc
 

@@ -77,9 +77,50 @@ def test_the_real_content_renders_the_same_with_and_without_the_shortcut():
 
 
 def test_markdown_and_characters_it_changes_go_through_markdown():
-    for source in ("A *strong* word", "the doctor's advice", "1. first", "- item", "fish & chips",
+    for source in ("A *strong* word", "the 'doctor'", "doctors' advice", "the '90s", "1. first", "- item", "fish & chips",
                    "wait...", "a -- b", "line  \nbreak", "    code", "snake_case", "Title\n==="):
         assert markup._plain_html(source) is None, source
+
+
+def without_shortcut(render, source: str):
+    """`render(source)` with every text sent through Python-Markdown."""
+    saved = markup._plain
+    markup._plain = lambda text: None
+    try:
+        return render(source)
+    finally:
+        markup._plain = saved
+
+
+@settings(max_examples=3000, deadline=None)
+@given(texts.map(lambda t: t.replace("\n", "")))
+def test_plain_check_of_one_line_agrees_with_the_general_pattern(text):
+    assert markup._is_plain(text) == (text != "" and markup._NOT_PLAIN.search(text) is None)
+
+
+# Letters around apostrophes (SmartyPants curls them by what is on either side), digits and
+# characters \w takes for letters or digits, in lines and paragraphs.
+QUOTED = st.lists(st.sampled_from(list("as tS'9 .,-") + ["'s", "n't", "é", "²", "٣", "\n", "\n\n", "  "]),
+                  max_size=20).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(texts, QUOTED))
+def test_inline_text_renders_the_same_with_and_without_the_shortcut(source):
+    assert markup.render_inline(source) == without_shortcut(markup.render_inline, source)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(QUOTED)
+def test_apostrophes_between_letters_give_the_same_html_as_markdown(source):
+    plain = markup._plain_html(source)
+    if plain is not None:
+        assert plain == markdown_html(source)
+
+
+def test_words_with_apostrophes_skip_markdown():
+    for source in ("Follow your care team's advice.", "Don't wait.\n\nIt's fine."):
+        assert markup._plain_html(source) == markdown_html(source)
 
 
 # ------------------------------------------------------------------ the glossary pass
@@ -159,7 +200,8 @@ YAML_PIECES = ["title: Signs\n", "lists:\n", "  - id: early\n", "    items:\n", 
                "key: [a, b]\n", "k: {a: 1}\n", "anchor: &a x\n", "alias: *a\n", "tag: !!python/object x\n",
                "\tindented: tab\n", "k: v: w\n", "q: 'quoted'\n", "d: 2026-01-01\n", "n: 1\n", "title: again\n",
                "text: >-\n  folded\n  text\n", "- - - deep\n", "[[[[\n", "? complex\n", ": value\n", "\"\n",
-               "bad: \"unclosed\n", "null:\n", "yes: no\n", "é: ü\n", "  \n", "---\n", "...\n", "# comment\n"]
+               "bad: \"unclosed\n", "null:\n", "yes: no\n", "é: ü\n", "  \n", "---\n", "...\n", "# comment\n",
+               "url: a?b&c\n", "- 2 * 3\n", "- &b [x]\n", "- *b\n", "T: True\n", "- ~\n", "- ''\n", "- !!str 1\n"]
 
 
 def _parsed(text, pure):
@@ -180,6 +222,21 @@ def test_yaml_read_by_libyaml_gives_the_same_values_lines_and_problems(text):
     assert _parsed(text, pure=False) == _parsed(text, pure=True)
 
 
+SCALARS = st.one_of(st.text(max_size=12), st.sampled_from(
+    ["", "~", "null", "Null", "NULL", "yes", "No", "on", "OFF", "true", "y", "n", "1", "-1.5e3", "+12", "0x1F", "0b101",
+     "0o17", "1_000", ".inf", "-.INF", ".nan", "2026-01-31", "2026-1-31 1:02:03", "<<", "=", "!", "&", "*", "Title"]))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(SCALARS, st.booleans(), st.booleans())
+def test_libyaml_loader_resolves_tags_as_the_safe_loader_does(value, plain, quoted):
+    ours, reference = sources._CLoader(""), yaml.SafeLoader("")
+    assert ours.resolve(yaml.ScalarNode, value, (plain, quoted)) == reference.resolve(yaml.ScalarNode, value,
+                                                                                        (plain, quoted))
+    for kind in (yaml.SequenceNode, yaml.MappingNode):
+        assert ours.resolve(kind, None, plain) == reference.resolve(kind, None, plain)
+
+
 def test_yaml_of_the_real_content_is_read_by_libyaml_the_same_way():
     assert sources._CLoader is not None, "PyYAML was installed without libyaml: big builds will be slow"
     for path in sorted(CONTENT.rglob("*.yaml")):
@@ -194,8 +251,10 @@ def test_deeply_nested_yaml_is_not_given_to_libyaml():
     assert sources._fast_node("".join("  " * i + "- \n" for i in range(300))) is None
 
 
-@pytest.mark.parametrize("depth", [sources._C_MAX_DEPTH - 1, sources._C_MAX_DEPTH + 1, 400, 2000])
+@pytest.mark.parametrize("depth", [sources._C_MAX_DEPTH - 2, sources._C_MAX_DEPTH - 1, sources._C_MAX_DEPTH,
+                                   sources._C_MAX_DEPTH + 1, 400, 2000])
 def test_yaml_nested_deeper_than_libyaml_may_go_gives_what_pure_python_gives(depth):
-    for text in ("a: " + "[" * depth + "]" * depth + "\n", "".join(" " * i + "- x:\n" for i in range(depth))):
+    for text in ("a: " + "[" * depth + "]" * depth + "\n", "".join(" " * i + "- x:\n" for i in range(depth)),
+                 "a: " + "[" * depth + "leaf, b: c" + "]" * depth + "\n"):
         if len(text) <= sources._C_MAX_CHARS:
             assert _parsed(text, pure=False) == _parsed(text, pure=True)
