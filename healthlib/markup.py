@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import bisect
 import functools
+import heapq
 import html
+import os
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -270,30 +272,37 @@ def already_explained(text: str, m: re.Match) -> bool:
     return after.startswith("(") or before.endswith("(")
 
 
+@functools.lru_cache(maxsize=4096)
+def _term(entry) -> tuple[tuple[re.Pattern, str, str], frozenset[str]]:
+    # Compiled once per glossary entry, not once per page (about 150 µs a page).
+    spellings = sorted(entry.spellings, key=len, reverse=True)
+    regex = re.compile(r"\b(?:" + "|".join(re.escape(s) for s in spellings) + r")\b", re.IGNORECASE)
+    return (regex, entry.means, entry.term.lower()), frozenset(s.lower() for s in entry.spellings)
+
+
+def _page_terms(glossary, skip: tuple[str, ...]) -> list:
+    """The glossary entries a page explains, in the order their patterns are tried."""
+    skipped = {s.lower() for s in skip}
+    entries = [entry for entry in glossary if not skipped & _term(entry)[1]]
+    # Longer terms first, so "parathyroid hormone" wins over "parathyroid" at the same place.
+    entries.sort(key=lambda entry: -len(entry.term.lower()))
+    return entries
+
+
 def term_patterns(glossary, skip: tuple[str, ...] = ()) -> list[tuple[re.Pattern, str, str]]:
     """(regex, meaning, key) for each glossary term a page explains; `check` matches with the same.
 
     Terms in `skip` (the page's own subject, which its summary defines) are left out."""
-    skipped = {s.lower() for s in skip}
-    patterns = []
-    for entry in glossary:
-        if skipped & {s.lower() for s in entry.spellings}:
-            continue
-        spellings = sorted(entry.spellings, key=len, reverse=True)
-        regex = re.compile(r"\b(?:" + "|".join(re.escape(s) for s in spellings) + r")\b", re.IGNORECASE)
-        patterns.append((regex, entry.means, entry.term.lower()))
-    # Longer terms first, so "parathyroid hormone" wins over "parathyroid" at the same place.
-    patterns.sort(key=lambda p: -len(p[2]))
-    return patterns
+    return [_term(entry)[0] for entry in _page_terms(glossary, skip)]
 
 
 def explain_terms(page_html: str, glossary, skip: tuple[str, ...] = ()) -> str:
     """Add '(meaning)' after the first use of each glossary term inside <main>.
 
     Terms in `skip` (the page's own subject, which its summary defines) are left alone."""
-    patterns = term_patterns(glossary, skip)
-    spellings = {entry.term.lower(): entry.spellings for entry in glossary}
-    fast = _explain_well_formed(page_html, patterns, [spellings[key] for _, _, key in patterns])
+    entries = _page_terms(glossary, skip)
+    patterns = [_term(entry)[0] for entry in entries]
+    fast = _explain_well_formed(page_html, patterns, [entry.spellings for entry in entries])
     if fast is not None:
         return fast
     explainer = _Explainer(patterns)
@@ -302,150 +311,236 @@ def explain_terms(page_html: str, glossary, skip: tuple[str, ...] = ()) -> str:
     return "".join(explainer.out)
 
 
-# The pages the templates make are well-formed HTML, which a regex tokenizes several times
-# faster than HTMLParser (the glossary pass was the largest part of rendering). Anything it
-# is not sure of (a stray '<' or '&', an unusual tag) goes to HTMLParser instead, and
-# tests/test_fast_paths.py checks both give the same page.
-_TOKEN = re.compile(r"""<(?:
-      (?P<start>[a-zA-Z][a-zA-Z0-9-]*)
-        (?:[ \t\n\r\f]+[^ \t\n\r\f"'<>/=]+(?:[ \t\n\r\f]*=[ \t\n\r\f]*(?:"[^"]*"|'[^']*'|[^ \t\n\r\f"'=<>`]+))?)*
-        [ \t\n\r\f]*(?P<slash>/?)>
-    | /(?P<end>[a-z][a-z0-9-]*)>
-    | !--(?P<comment>.*?)-->
-    | ![dD][oO][cC][tT][yY][pP][eE][^<>]*>
-    )
-    | &(?:[a-zA-Z][a-zA-Z0-9]*|\#[0-9]+|\#[xX][0-9a-fA-F]+);""", re.VERBOSE | re.DOTALL)
-_MARKUP_CHAR = re.compile(r"[<&]")
-# HTMLParser ends script and style at the first '</ script >', any case and spacing.
-_RAW_TEXT_END = {tag: re.compile(rf"</\s*{tag}\s*>", re.IGNORECASE) for tag in ("script", "style")}
+# The glossary pass was the largest part of rendering: HTMLParser, or any Python loop over a
+# page's 600 tags, costs milliseconds a page. But the pages the templates make are well-formed,
+# and only a few tags change what may be explained (<main> and the NO_EXPLAIN tags). So C-level
+# regexes check that the page is made only of the tokens below, each of which HTMLParser reads
+# just so and writes back unchanged, and stop only at those few tags; the terms are then looked
+# for with bytes.find in the text that may be explained, and each place found is checked to be
+# in text (not in a tag or a character reference). Any page the regexes are not sure of goes to
+# HTMLParser, and tests/test_fast_paths.py checks that both give the same page.
+#
+# The regexes read the page encoded as ASCII, each other character replaced by '?', so that
+# positions in the bytes are positions in the string. In a page they take, every '<' starts a
+# token and no tag or comment holds '<' or '>' inside.
+_WS = r"[ \t\n\r\f]"
+_NAME_END = r"[ \t\n\r\f/>]"
+_ATTRIBUTES = rf"""(?:{_WS}++[a-zA-Z_:][-a-zA-Z0-9_:.]*+(?:="[^"<>]*+"|='[^'<>]*+')?+)*+{_WS}*+"""
+_BLOCKING = NO_EXPLAIN - VOID
+_RAW_TEXT = {"script", "style"}          # HTMLParser ends their text at the first '</script'
+
+
+def _one_of(words) -> str:
+    """A regex for any of `words`, as a tree of shared starts: the regex engine then rejects
+    most tags on their first letter."""
+    groups: dict[str, list[str]] = {}
+    for word in sorted(words):
+        groups.setdefault(word[:1], []).append(word[1:])
+    branches = []
+    for first, rests in groups.items():
+        if len(rests) == 1:
+            branches.append(first + rests[0])
+        else:
+            longer = [rest for rest in rests if rest]
+            branches.append(f"{first}(?:{_one_of(longer)}){'?' if len(longer) < len(rests) else ''}")
+    return "|".join(branches)
+
+
+_SIGNIFICANT = _one_of(_BLOCKING | {"main"})
+# Text, and tokens that do not change what may be explained: tags (names in lower case, and
+# end tags without spaces, as HTMLParser writes them back), comments without '--', a doctype.
+_PLAIN = rf"""(?:[^<]*+(?:
+      </(?!(?:{_SIGNIFICANT})>)[a-z][a-z0-9-]*+>
+    | <(?!(?:{_SIGNIFICANT}){_NAME_END})[a-z][a-z0-9-]*+{_ATTRIBUTES}/?>
+    | <!--(?:[^<>-]|-(?!-))*+-->
+    | <![dD][oO][cC][tT][yY][pP][eE][^<>]*+>
+    ))*+[^<]*+"""
+# Then the next significant token: a whole element never explained with plain content (which
+# changes nothing around it: HTMLParser pushes and pops it), or the start or end tag of <main>
+# or of such an element. Matched one after the other from the start of the page, so that each
+# token is read from its first character, as HTMLParser reads it.
+_SEGMENT = re.compile(rf"""{_PLAIN}(?:
+      (?P<hole><(?P<name>{_one_of(_BLOCKING - _RAW_TEXT)}){_ATTRIBUTES}>{_PLAIN}</(?P=name)>
+             | <script{_ATTRIBUTES}>[^<]*+</script>
+             | <style{_ATTRIBUTES}>[^<]*+</style>)
+    | <(?P<open>{_one_of(_BLOCKING - _RAW_TEXT | {"main"})}){_ATTRIBUTES}(?P<slash>/?)>
+    | </(?P<close>{_one_of(_BLOCKING - _RAW_TEXT | {"main"})})>
+    )""".encode(), re.VERBOSE)
+_REST = re.compile(_PLAIN.encode(), re.VERBOSE)
+# Each '&' must start a complete character reference (checked one by one: pages have few).
+_CHAR_REF = re.compile(rb"&(?:[a-zA-Z][a-zA-Z0-9]*|#[0-9]+|#[xX][0-9a-fA-F]+);")
 
 
 def _explain_well_formed(page_html: str, patterns, spellings: list[tuple[str, ...]] | None = None) -> str | None:
     """explain_terms for well-formed HTML, or None when the page needs HTMLParser.
 
-    `spellings`, one tuple per pattern, lets plain-ASCII pages be searched with str.find."""
-    explainer = _Explainer(patterns)
-    chunks: list[int] = []     # indexes in explainer.out of the text the glossary may explain
-    pos, n = 0, len(page_html)
-    while pos < n:
-        found = _MARKUP_CHAR.search(page_html, pos)
-        stop = found.start() if found else n
-        if stop > pos:
-            if explainer.in_main and not explainer.blocked:
-                chunks.append(len(explainer.out))
-            explainer.out.append(page_html[pos:stop])
-        if found is None:
-            break
-        m = _TOKEN.match(page_html, stop)
-        if m is None or (m["comment"] is not None and "--" in m["comment"]):
+    `spellings`, one tuple per pattern, lets terms be found with bytes.find instead of their regex."""
+    page = page_html.encode("ascii", "replace")
+    regions = _explainable_regions(page)
+    if regions is None:
+        return None
+    amp = page.find(b"&")
+    while amp >= 0:
+        if _CHAR_REF.match(page, amp) is None:
             return None
-        text, pos = m.group(0), m.end()
-        tag = (m["start"] or "").lower()
-        if m["start"] and not m["slash"]:
-            explainer.start(tag, text)
-            if tag in _RAW_TEXT_END:   # script and style hold raw text up to their end tag
-                close = _RAW_TEXT_END[tag].search(page_html, pos)
-                if close is None or close.group(0) != f"</{tag}>":
-                    return None
-                if close.start() > pos:
-                    if explainer.in_main and not explainer.blocked:
-                        chunks.append(len(explainer.out))
-                    explainer.out.append(page_html[pos:close.start()])
-                explainer.handle_endtag(tag)
-                pos = close.end()
-        elif m["end"]:
-            explainer.handle_endtag(m["end"])
+        amp = page.find(b"&", amp + 1)
+    if not regions or not patterns:
+        return page_html
+    return _TermFinder(page_html, page, regions, patterns, spellings).explained()
+
+
+def _explainable_regions(page: bytes) -> list[tuple[int, int]] | None:
+    """(start, end) of each stretch of the page inside <main> and outside any NO_EXPLAIN element,
+    as _Explainer's state has it (tags inside a stretch do not change that state); None if the
+    page is not made only of the tokens above."""
+    regions, in_main, blocked, start, pos = [], 0, [], 0, 0
+    while (m := _SEGMENT.match(page, pos)) is not None:
+        pos = m.end()
+        before = in_main != 0 and not blocked
+        if m.start("hole") >= 0:
+            if before:
+                regions.append((start, m.start("hole")))
+                start = pos
+            continue
+        if m.start("open") >= 0:
+            if m.group("slash"):           # '<a/>': HTMLParser's startendtag changes nothing
+                continue
+            tag, at = m.group("open"), m.start("open") - 1
+            if tag == b"main":
+                in_main += 1
+            else:
+                blocked.append(tag)
         else:
-            explainer.out.append(text)
-    texts = _explain_texts([explainer.out[i] for i in chunks], patterns, spellings)
-    if texts is None:
+            tag, at = m.group("close"), m.start("close") - 2
+            if tag == b"main":
+                in_main -= 1
+            elif blocked and blocked[-1] == tag:
+                blocked.pop()
+        after = in_main != 0 and not blocked
+        if before and not after:
+            regions.append((start, at))
+        elif after and not before:
+            start = pos
+    if _REST.fullmatch(page, pos) is None:
         return None
-    for i, text in zip(chunks, texts):
-        explainer.out[i] = text
-    return "".join(explainer.out)
+    if in_main != 0 and not blocked:
+        regions.append((start, len(page)))
+    return [(a, b) for a, b in regions if b > a]
 
 
-_SEP = "\x00"   # joins the page's text pieces: no term contains it, and it is not a word character
+# Characters other than ASCII that a case-insensitive regex takes for ASCII letters (dotted and
+# dotless i, long s, Kelvin sign); tests/test_fast_paths.py checks there are no others.
+_LIKE_ASCII_LETTERS = "\u0130\u0131\u017f\u212a"
 
 
-def _explain_texts(texts: list[str], patterns, spellings) -> list[str] | None:
-    """The glossary pass over a page's text pieces in order, as _Explainer._explain does them one
-    by one, but searching the joined text once per explained term instead of once per piece."""
-    joined = _SEP.join(texts)
-    if _SEP in "".join(texts):
-        return None
-    starts = [0]
-    for text in texts[:-1]:
-        starts.append(starts[-1] + len(text) + 1)
-    first = _FirstMatch(joined, patterns, spellings)
-    edits: dict[int, list] = {}
-    pos, done = 0, set()
-    while True:
-        found = first.search(pos, done)
-        if found is None:
-            break
-        index, start = found
-        _, means, key = patterns[index]
-        done.add(key)
-        piece = bisect.bisect_right(starts, start) - 1
-        local = patterns[index][0].match(texts[piece], start - starts[piece])
-        edits.setdefault(piece, []).append((local, means))
-        pos = starts[piece] + local.end()
-    out = list(texts)
-    for piece, matches in edits.items():
-        data, parts, at = texts[piece], [], 0
-        for m, means in matches:
-            parts.append(data[at:m.end()] if already_explained(data, m) else
-                         f"{data[at:m.start()]}<dfn>{m.group(0)}</dfn> ({html.escape(means)})")
-            at = m.end()
-        parts.append(data[at:])
-        out[piece] = "".join(parts)
-    return out
+class _TermFinder:
+    """The glossary pass over a well-formed page's explainable text: the leftmost match of any
+    term not yet explained, again and again, as _Explainer._explain does piece by piece."""
 
+    def __init__(self, text: str, page: bytes, regions, patterns, spellings):
+        self.text, self.page, self.patterns = text, page, patterns
+        self.starts = [start for start, _ in regions]
+        self.ends = [end for _, end in regions]
+        self.keys: list[tuple[bytes, ...] | None] = [None] * len(patterns)
+        if spellings is not None and (text.isascii() or not any(c in text for c in _LIKE_ASCII_LETTERS)):
+            # No character of the page is one a regex takes for an ASCII letter: so an ASCII term
+            # can only match where bytes.find finds, in the lower-cased page, the start its
+            # spellings share.
+            self.keys = [_search_keys(tuple(ss)) for ss in spellings]
+        self.lower = page[self.starts[0]:self.ends[-1]].lower()
+        self.next_at: dict[bytes, int] = {}
 
-class _FirstMatch:
-    """The leftmost match at or after a position of any pattern not yet done (at the same place,
-    the earlier pattern wins), like searching with each pattern and keeping the first."""
+    def explained(self) -> str:
+        heap = []
+        for index in range(len(self.patterns)):
+            found = self._next_match(index, self.starts[0])
+            if found is not None:
+                heap.append((found[0], index, found))
+        heapq.heapify(heap)
+        pos, done, edits = 0, set(), []
+        # The leftmost place wins (at the same place, the earlier pattern); a place before `pos`
+        # (inside or before the last match) is stale, and its pattern is looked up again.
+        while heap:
+            place, index, found = heapq.heappop(heap)
+            key = self.patterns[index][2]
+            if key in done:
+                continue
+            if place < pos:
+                found = self._next_match(index, pos)
+                if found is not None:
+                    heapq.heappush(heap, (found[0], index, found))
+                continue
+            done.add(key)
+            _, piece, m = found
+            pos = piece + m.end()
+            edits.append((piece, m, self.patterns[index][1]))
+        out, at, text = [], 0, self.text
+        for piece, m, means in edits:
+            if not already_explained(m.string, m):
+                out.append(text[at:piece + m.start()])
+                out.append(f"<dfn>{m.group(0)}</dfn> ({html.escape(means)})")
+                at = piece + m.end()
+        out.append(text[at:])
+        return "".join(out)
 
-    def __init__(self, text: str, patterns, spellings):
-        self.text, self.patterns = text, patterns
-        self.places: list[list[int]] | None = None
-        lower = text.lower()
-        if (spellings is not None and all(s.isascii() for ss in spellings for s in ss)
-                and len(lower) == len(text) and not any(map(_like_ascii_letter, set(_ASCII.sub("", text))))):
-            # ASCII spellings, and no other character that the regex would take for an ASCII letter
-            # (such as the Kelvin sign for k): a match can start only where str.find finds a spelling.
-            self.places = [sorted({i for s in ss for i in _find_all(lower, s.lower())}) for ss in spellings]
+    def _next_match(self, index: int, pos: int):
+        """(place, start of its text piece, match in that piece) of the first match of pattern
+        `index` at or after `pos` in explainable text, or None."""
+        page, regex = self.page, self.patterns[index][0]
+        while True:
+            place = self._candidate(index, pos)
+            if place < 0:
+                return None
+            region = bisect.bisect_right(self.starts, place) - 1
+            if region < 0 or place >= self.ends[region]:
+                pos = self.starts[region + 1]
+                continue
+            # Every '<' starts a token, and one precedes every region (the <main> tag).
+            piece = page.find(b">", page.rfind(b"<", 0, place)) + 1
+            if piece > place:              # inside a tag or comment
+                pos = piece
+                continue
+            amp = page.rfind(b"&", piece, place)
+            if amp >= 0:
+                piece = page.find(b";", amp) + 1
+                if piece > place:          # inside a character reference
+                    pos = piece
+                    continue
+            end = page.find(b"<", place)
+            if end < 0:
+                end = len(page)
+            amp = page.find(b"&", place, end)
+            m = regex.match(self.text[piece:amp if amp >= 0 else end], place - piece)
+            if m is None:
+                pos = place + 1
+                continue
+            return place, piece, m
 
-    def search(self, pos: int, done: set[str]) -> tuple[int, int] | None:
-        left = [i for i, p in enumerate(self.patterns) if p[2] not in done]
-        if not left:
-            return None
-        if self.places is None:
-            m = _any_of(tuple(self.patterns[i][0] for i in left)).search(self.text, pos)
-            return (left[m.lastindex - 1], m.start()) if m else None
-        best = None
-        for i in left:
-            places, regex = self.places[i], self.patterns[i][0]
-            for place in places[bisect.bisect_left(places, pos):]:
-                if best is not None and place >= best[1]:
-                    break
-                if regex.match(self.text, place):
-                    best = (i, place)
-                    break
+    def _candidate(self, index: int, pos: int) -> int:
+        """The first place at or after `pos` where pattern `index` may match in explainable text
+        (no place it matches is before it), or -1."""
+        first, limit = self.starts[0], self.ends[-1]
+        keys = self.keys[index]
+        if keys is None:
+            m = self.patterns[index][0].search(self.text, pos, limit)
+            return m.start() if m else -1
+        best = -1
+        for key in keys:
+            at = self.next_at.get(key, -2)
+            if at != -1 and at < pos:        # not looked up yet, or for an earlier place
+                at = self.lower.find(key, pos - first, limit - first)
+                at = self.next_at[key] = at + first if at >= 0 else -1
+            if at >= 0 and (best < 0 or at < best):
+                best = at
         return best
 
 
-_ASCII = re.compile(r"[\x00-\x7f]+")
-
-
 @functools.lru_cache(maxsize=4096)
-def _like_ascii_letter(char: str) -> bool:
-    return re.fullmatch("[a-z]", char, re.IGNORECASE) is not None or char.lower().isascii()
-
-
-def _find_all(text: str, word: str):
-    at = text.find(word)
-    while at >= 0 and word:
-        yield at
-        at = text.find(word, at + 1)
+def _search_keys(spellings: tuple[str, ...]) -> tuple[bytes, ...] | None:
+    """What bytes.find looks for in the lower-cased page to find a term: the start its spellings
+    share, or each spelling; None when a spelling is not plain ASCII (its regex searches then)."""
+    lower = [s.lower() for s in spellings]
+    if not all(s.isascii() and s for s in lower):
+        return None
+    shared = os.path.commonprefix(lower)
+    return (shared.encode(),) if shared else tuple(sorted({s.encode() for s in lower}))

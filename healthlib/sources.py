@@ -76,7 +76,8 @@ def read_text(path: Path, root: Path, problems: Problems) -> str | None:
         problems.error(path, None, f"this file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}. "
                        "Split it up or remove what does not belong in it.")
         return None
-    raw = real.read_bytes()
+    with open(real, "rb") as file:
+        raw = file.read()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -102,17 +103,18 @@ def _plain_file_size(path: Path, root: Path) -> int | None:
     prefix = root_text if root_text.endswith(os.sep) else root_text + os.sep
     if not path_text.startswith(prefix):
         return None
-    at = root_text
+    at = prefix
     for name in path_text[len(prefix):].split(os.sep):
         if name in ("", ".", ".."):
             return None
-        at = os.path.join(at, name)
+        at += name
         try:
             info = os.lstat(at)
         except OSError:
             return None
         if stat.S_ISLNK(info.st_mode):
             return None
+        at += os.sep
     return info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
@@ -346,23 +348,29 @@ def split_front_matter(text: str, path: Path, problems: Problems) -> MarkdownFil
     if not text.strip():
         problems.error(path, 1, f"this file is empty. {how}")
         return None
-    lines = text.split("\n")
-    if lines[0].strip() != "---":
+    first_end = text.find("\n")
+    if (text[:first_end] if first_end >= 0 else text).strip() != "---":
         problems.error(path, 1, f"the settings block at the top is missing. {how}")
         return None
-    for i, line in enumerate(lines[1:], start=1):
-        if line.strip() in ("---", "..."):
-            meta = parse_yaml("\n".join(lines[1:i]), path, problems, line_offset=1)
-            if meta is None:
-                return None
-            if meta.data is None:
-                meta.data = {}
-            if not isinstance(meta.data, dict):
-                problems.error(path, 2, "the settings block must be a list of 'name: value' lines.")
-                return None
-            return MarkdownFile(meta, "\n".join(lines[i + 1:]), i + 2)
-    problems.error(path, 1, f"the settings block is never closed: add a '---' line after the settings. {how}")
-    return None
+    closing = _CLOSING_LINE.search(text, first_end + 1) if first_end >= 0 else None
+    if closing is None:
+        problems.error(path, 1, f"the settings block is never closed: add a '---' line after the settings. {how}")
+        return None
+    i = text.count("\n", 0, closing.start())    # the closing line's index
+    meta = parse_yaml(text[first_end + 1:closing.start() - 1], path, problems, line_offset=1)
+    if meta is None:
+        return None
+    if meta.data is None:
+        meta.data = {}
+    if not isinstance(meta.data, dict):
+        problems.error(path, 2, "the settings block must be a list of 'name: value' lines.")
+        return None
+    return MarkdownFile(meta, text[closing.end() + 1:], i + 2)
+
+
+# The line that closes the settings block: '---' or '...' once stripped of whitespace (\s is the
+# whitespace str.strip() removes). Found by one search, not by stripping every line before it.
+_CLOSING_LINE = re.compile(r"^[^\S\n]*(?:---|\.\.\.)[^\S\n]*$", re.MULTILINE)
 
 
 def as_date(value) -> dt.date | None:

@@ -3,11 +3,13 @@ plain text skips Python-Markdown, well-formed pages skip HTMLParser in the gloss
 shallow YAML is read by libyaml."""
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 import yaml
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from healthlib import markup, sources
@@ -23,13 +25,18 @@ ALPHABET = st.sampled_from(list("abcXYZ019 ,.;:?!()%/-\n") + ["é", "²", "ß", 
                                                              "\xa0", "  \n", "\n\n", "1. ", "- ", "...", "--"])
 texts = st.lists(ALPHABET, max_size=40).map("".join)
 
+# Letters around apostrophes (SmartyPants curls them by what is on either side), digits and
+# characters \w takes for letters or digits, in lines and paragraphs.
+QUOTED = st.lists(st.sampled_from(list("as tS'9 .,-") + ["'s", "n't", "é", "²", "٣", "\n", "\n\n", "  "]),
+                  max_size=20).map("".join)
+
 
 def markdown_html(source: str) -> str:
     return markup._markdown_html(source)[0]
 
 
 @settings(max_examples=3000, deadline=None)
-@given(texts)
+@given(st.one_of(texts, QUOTED))
 def test_plain_text_shortcut_gives_the_same_html_as_markdown(source):
     plain = markup._plain_html(source)
     if plain is not None:
@@ -98,24 +105,10 @@ def test_plain_check_of_one_line_agrees_with_the_general_pattern(text):
     assert markup._is_plain(text) == (text != "" and markup._NOT_PLAIN.search(text) is None)
 
 
-# Letters around apostrophes (SmartyPants curls them by what is on either side), digits and
-# characters \w takes for letters or digits, in lines and paragraphs.
-QUOTED = st.lists(st.sampled_from(list("as tS'9 .,-") + ["'s", "n't", "é", "²", "٣", "\n", "\n\n", "  "]),
-                  max_size=20).map("".join)
-
-
 @settings(max_examples=3000, deadline=None)
 @given(st.one_of(texts, QUOTED))
 def test_inline_text_renders_the_same_with_and_without_the_shortcut(source):
     assert markup.render_inline(source) == without_shortcut(markup.render_inline, source)
-
-
-@settings(max_examples=3000, deadline=None)
-@given(QUOTED)
-def test_apostrophes_between_letters_give_the_same_html_as_markdown(source):
-    plain = markup._plain_html(source)
-    if plain is not None:
-        assert plain == markdown_html(source)
 
 
 def test_words_with_apostrophes_skip_markdown():
@@ -128,7 +121,13 @@ def test_words_with_apostrophes_skip_markdown():
 GLOSSARY = (GlossaryTerm("dialysis", "a treatment that cleans your blood"),
             GlossaryTerm("parathyroid hormone", "a hormone that controls calcium"),
             GlossaryTerm("parathyroid gland", "a gland in your neck", ("parathyroid glands",)),
-            GlossaryTerm("biopsy", "taking a small piece of tissue", ("biopsies",)))
+            GlossaryTerm("parathyroid", "about the glands in your neck"),
+            GlossaryTerm("hormone", "a chemical messenger"),
+            GlossaryTerm("Dialysis", "explained once with the first 'dialysis'", ("haemodialysis",)),
+            GlossaryTerm("biopsy", "taking a small piece of tissue", ("biopsies",)),
+            # spellings with no shared start, and one that is not ASCII
+            GlossaryTerm("kidney failure", "kidneys that stop working", ("renal failure",)),
+            GlossaryTerm("Sjögren syndrome", "dry eyes & mouth"))
 WELL_FORMED = ["<main>", "</main>", "<main id=\"m\" class='x'>", "<p>", "</p>", "<h2>", "</h2>", "<a href=\"x>y\">",
                "</a>", "<DIV>", "</div>", "<br/>", "<br>", "<input x=y/>", "<dfn>", "</dfn>", "<summary>",
                "</summary>", "&amp;", "&#123;", "&#x1F;", "<!-- note -->", "<!DOCTYPE html>", "<script>",
@@ -136,7 +135,9 @@ WELL_FORMED = ["<main>", "</main>", "<main id=\"m\" class='x'>", "<p>", "</p>", 
                "biopsies", "biopsy (a sample)", "(biopsy)", " text ", "\n", "é", "<a b=\"1\"\tc>", ">",
                # characters a case-insensitive regex takes for ASCII letters (long s, Kelvin sign,
                # dotted and dotless i) and ones it does not
-               "dialyſis", "BIOPSY", "DİALYSIS", "dıalysis", "’", "–"]
+               "dialyſis", "BIOPSY", "DİALYSIS", "dıalysis", "’", "–",
+               # tag names in upper case (HTMLParser writes end tags back in lower case)
+               "<MAIN class=\"m\">", "<H3 id=\"x\">", "</H3>", "<SCRIPT>x</script>"]
 # Each of these sends the page to HTMLParser (or must give the same result without it).
 ODD = ["&nbsp", "&", "<", "<!-- a -- b -->", "</ script>", "</style >", "<?pi>", "</P >", "<a\xa0b>", "</>"]
 PIECES = WELL_FORMED * 4 + ODD
@@ -144,8 +145,9 @@ html_docs = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
 
 
 def spellings(patterns) -> list[tuple[str, ...]]:
-    by_key = {term.term.lower(): term.spellings for term in GLOSSARY}
-    return [by_key[key] for _, _, key in patterns]
+    entries = markup._page_terms(GLOSSARY, ())
+    assert patterns == [markup._term(entry)[0] for entry in entries]
+    return [entry.spellings for entry in entries]
 
 
 def html_parser_explain(page: str) -> str:
@@ -155,14 +157,60 @@ def html_parser_explain(page: str) -> str:
     return "".join(explainer.out)
 
 
+def shortcut_explain(page: str) -> str | None:
+    """The glossary shortcut, checked to give the same page whether it finds terms by their
+    regexes (any text) or with bytes.find (ASCII terms)."""
+    patterns = markup.term_patterns(GLOSSARY)
+    by_regex = markup._explain_well_formed(page, patterns)
+    by_find = markup._explain_well_formed(page, patterns, spellings(patterns))
+    assert by_regex == by_find
+    return by_find
+
+
 @settings(max_examples=3000, deadline=None)
 @given(html_docs)
 def test_glossary_pass_on_well_formed_html_matches_html_parser(page):
-    patterns = markup.term_patterns(GLOSSARY)
-    by_regex = markup._explain_well_formed(page, patterns)             # any text
-    by_find = markup._explain_well_formed(page, patterns, spellings(patterns))   # str.find on ASCII
-    if by_regex is not None:
-        assert by_regex == by_find == html_parser_explain(page)
+    fast = shortcut_explain(page)
+    if fast is not None:
+        assert fast == html_parser_explain(page)
+
+
+# Well-formed pieces of the kinds the shortcut takes: any page made of them must go through it.
+# Terms next to tags, inside attributes, comments and character references, in and out of
+# <main> and of elements that are never explained (nested, self-closed, left open),
+# next to brackets in other text pieces.
+SHORTCUT_PIECES = [
+    "<main>", "</main>", "<main class=\"m\">", "<p>", "</p>", "<p\nclass=\"dialysis\">", "<li>", "</li>", "<em>",
+    "</em>", "<span title='biopsy (a sample)'>", "<span title='parathyroid'>", "</span>", "<br>", "<br />",
+    "<img alt=\"\"/>", "<h2>", "</h2>", "<h3 id=\"x\">", "</h3>", "<h2/>", "<a href=\"#dialysis\">", "</a>", "<a/>",
+    "<nav>", "</nav>", "<summary>", "</summary>", "<details open>", "</details>", "<title>", "</title>", "<textarea>",
+    "</textarea>", "<th>", "</th>", "<dfn>", "</dfn>", "<script>dialysis</script>",
+    "<style type=\"text/css\">p > a {}</style>", "<!-- dialysis -->", "<!---->", "<!doctype html>", "&amp;", "&#40;",
+    "&#x28;", "&lt;", "&dialysis;", "&parathyroid;", "&amp;dialysis", "dialysis", "Dialysis", "DIALYSIS",
+    "haemodialysis", "dialysis&#233;", "parathyroid", " hormone", " gland", "s", "parathyroid hormone",
+    "parathyroid glands", "biopsy", "biopsies", "kidney failure", "Renal failure", "Sjögren syndrome",
+    "SJÖGREN SYNDROME", "dialyſis", "(", ")", " (", ") ", "(biopsy)", " ", "\n", "x", "é", "’", ">", "\"", "'", ";",
+    "-", "_dialysis", "dialysis2"]
+shortcut_docs = st.lists(st.sampled_from(SHORTCUT_PIECES), max_size=40).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(shortcut_docs)
+# a shorter term in a tag or a character reference, the longer one right after it
+@example("<main><span title='parathyroid'>parathyroid hormone")
+@example("<main>&parathyroid;parathyroid hormone")
+def test_glossary_shortcut_takes_well_formed_pages_and_matches_html_parser(page):
+    fast = shortcut_explain(page)
+    assert fast is not None, "the shortcut sent a well-formed page to HTMLParser"
+    assert fast == html_parser_explain(page)
+
+
+def test_the_glossary_shortcut_knows_every_character_a_regex_takes_for_ascii():
+    # bytes.find sees only ASCII: a page with any other character that a case-insensitive regex
+    # matches to an ASCII one (like the Kelvin sign to k) must have its terms found by regex.
+    any_ascii = re.compile("[\x00-\x7f]", re.IGNORECASE)
+    like_ascii = {c for c in map(chr, range(0x80, 0x110000)) if any_ascii.fullmatch(c) or c.lower().isascii()}
+    assert like_ascii == set(markup._LIKE_ASCII_LETTERS)
 
 
 def test_glossary_pass_on_every_built_page_matches_html_parser(built_site):
@@ -235,6 +283,69 @@ def test_libyaml_loader_resolves_tags_as_the_safe_loader_does(value, plain, quot
                                                                                         (plain, quoted))
     for kind in (yaml.SequenceNode, yaml.MappingNode):
         assert ours.resolve(kind, None, plain) == reference.resolve(kind, None, plain)
+
+
+def test_files_read_without_resolving_give_what_resolving_gives(tmp_path, monkeypatch):
+    root, outside = tmp_path / "content", tmp_path / "outside.md"
+    (root / "a" / "folder.md").mkdir(parents=True)
+    outside.write_text("secret")
+    (root / "a" / "plain.md").write_text("text\r\n")
+    (root / "a" / "inside-link.md").symlink_to(root / "a" / "plain.md")
+    (root / "a" / "outside-link.md").symlink_to(outside)
+    (root / "linked").symlink_to(root / "a", target_is_directory=True)
+    (root / "escape").symlink_to(tmp_path, target_is_directory=True)
+    os.mkfifo(root / "a" / "pipe.md")
+    paths = [root / "a" / name for name in ("plain.md", "inside-link.md", "outside-link.md", "pipe.md", "folder.md",
+                                            "missing.md")]
+    paths += [root / "linked" / "plain.md", root / "escape" / "outside.md", root / "a" / ".." / "a" / "plain.md",
+              outside, Path("content/a/plain.md")]
+    monkeypatch.chdir(tmp_path)
+
+    def read_all():
+        problems = Problems(tmp_path)
+        return [sources.read_text(path, root, problems) for path in paths], [str(p) for p in problems.items]
+
+    assert sources._plain_file_size(root / "a" / "plain.md", root) == 6, "the plain file should skip resolving"
+    assert [sources._plain_file_size(path, root) for path in paths[1:]] == [None] * (len(paths) - 1)
+    without_resolving = read_all()
+    monkeypatch.setattr(sources, "_plain_file_size", lambda path, root: None)
+    assert without_resolving == read_all()
+
+
+def split_line_by_line(text: str, path: Path, problems: Problems):
+    """split_front_matter as it was: the block ends at the first line that strips to '---' or '...'."""
+    lines = text.split("\n")
+    if not text.strip() or lines[0].strip() != "---":
+        return split_not_found
+    for i, line in enumerate(lines[1:], start=1):
+        if line.strip() in ("---", "..."):
+            meta = sources.parse_yaml("\n".join(lines[1:i]), path, problems, line_offset=1)
+            if meta is None or not isinstance(meta.data, dict | None):
+                if meta is not None:
+                    problems.error(path, 2, "the settings block must be a list of 'name: value' lines.")
+                return None
+            return meta.data or {}, meta.lines, "\n".join(lines[i + 1:]), i + 2
+    return split_not_found
+
+
+split_not_found = object()
+# Lines that close the block or nearly do, with whitespace str.strip() removes (and \n does not
+# end a line for it: \x1c, \x85, \u2028 are whitespace here, not line breaks).
+FRONT_LINES = ["---", "...", "--", "----", " --- ", "\t...", "---\x1c", "\xa0---\u3000", "---\r", "\x85...",
+               "-- -", "..", "title: x", "n: 1", "- a", "", " ", "\u2028", "a: ---"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(FRONT_LINES), max_size=8).map("\n".join))
+def test_settings_block_ends_where_stripping_each_line_finds_its_end(text):
+    problems, expected_problems = Problems(), Problems()
+    md = sources.split_front_matter(text, Path("x.md"), problems)
+    expected = split_line_by_line(text, Path("x.md"), expected_problems)
+    if expected is split_not_found:
+        assert md is None and [p.line for p in problems.items] == [1]
+        return
+    assert problems.items == expected_problems.items
+    assert expected == (md and (md.meta.data, md.meta.lines, md.body, md.body_line))
 
 
 def test_yaml_of_the_real_content_is_read_by_libyaml_the_same_way():
