@@ -209,6 +209,7 @@ class Cache:
         self._folders_before: dict | None = None   # FOLDERS_FILE as the last build left it
         self._folders_now: dict[str, tuple] = {}    # what this build saw, saved by prune()
         self.folders_read = 0                       # condition folders whose files were read
+        self._folders_made: set[Path] = set()
 
     def folder_key(self, folder: Path, content: Path, base: Path) -> str:
         """folder_key(), without reading the files when their signature vouches for them."""
@@ -269,10 +270,11 @@ class Cache:
         self.used[kind].add(key)
         self._write(self._path(kind, key), value)
 
-    @staticmethod
-    def _write(path: Path, value) -> None:
+    def _write(self, path: Path, value) -> None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in self._folders_made:    # once: each mkdir is a system call
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._folders_made.add(path.parent)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as f:
                 pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
