@@ -79,8 +79,9 @@ def _installed() -> list[str]:
     return found
 
 
-def folder_key(folder: Path, content: Path, base: Path) -> str:
-    """Key of everything a condition folder's model is made from (see module docstring)."""
+def folder_key(folder: Path, content: Path, base: Path, keep: dict[str, bytes] | None = None) -> str:
+    """Key of everything a condition folder's model is made from (see module docstring).
+    `keep` gets the bytes of each plain file read (by path), so that loading need not read it again."""
     parts: list[bytes | str] = [code_version(), _resolved(content), _resolved(base), str(folder)]
     try:
         parts.append(os.path.realpath(folder))
@@ -95,7 +96,10 @@ def folder_key(folder: Path, content: Path, base: Path) -> str:
                 parts += ["link", os.readlink(entry.path), os.path.realpath(entry.path)]
             if entry.is_file():
                 with open(entry.path, "rb") as f:
-                    parts += ["file", f.read()]
+                    data = f.read()
+                parts += ["file", data]
+                if keep is not None and not entry.is_symlink():
+                    keep[entry.path] = data
             else:
                 parts.append("not a file")
         except OSError as exc:
@@ -211,21 +215,40 @@ class Cache:
         self.folders_read = 0                       # condition folders whose files were read
         self._folders_made: set[Path] = set()
 
-    def folder_key(self, folder: Path, content: Path, base: Path) -> str:
-        """folder_key(), without reading the files when their signature vouches for them."""
+    def trusted_key(self, folder: Path, content: Path, base: Path) -> str | None:
+        """The key an earlier build found for `folder`, when the signature of its files still
+        vouches for it; None when they must be read (read_key)."""
         if self._folders_before is None:
             self._folders_before = self._read_folders()
-        taken = time.time_ns()
-        signature = folder_signature(folder, content, base)
         known = self._folders_before.get(str(folder))
-        if (signature is not None and known is not None and known[0] == signature
-                and _newest(signature) < known[1] - RACY_NS):
-            key, taken = known[2], known[1]
-        else:
-            key = folder_key(folder, content, base)
-            self.folders_read += 1
-        if signature is not None:
-            self._folders_now[str(folder)] = (signature, taken, key)
+        if known is None:
+            return None
+        signature = folder_signature(folder, content, base)
+        if signature is None or known[0] != signature or _newest(signature) >= known[1] - RACY_NS:
+            return None
+        self._folders_now[str(folder)] = known
+        return known[2]
+
+    @staticmethod
+    def read_key(folder: Path, content: Path, base: Path, keep: dict[str, bytes] | None = None) -> tuple[str, tuple | None]:
+        """folder_key(), reading the files (in a worker process, maybe), and the record that lets
+        a later build trust it: give that to remember()."""
+        taken = time.time_ns()     # before looking: a change made after it is not vouched for
+        signature = folder_signature(folder, content, base)
+        key = folder_key(folder, content, base, keep)
+        return key, ((signature, taken, key) if signature is not None else None)
+
+    def remember(self, folder: Path, record: tuple | None) -> None:
+        self.folders_read += 1
+        if record is not None:
+            self._folders_now[str(folder)] = record
+
+    def folder_key(self, folder: Path, content: Path, base: Path) -> str:
+        """folder_key(), without reading the files when their signature vouches for them."""
+        key = self.trusted_key(folder, content, base)
+        if key is None:
+            key, record = self.read_key(folder, content, base)
+            self.remember(folder, record)
         return key
 
     def _read_folders(self) -> dict:
@@ -248,14 +271,24 @@ class Cache:
         one that `usable(value)` turns into None (it returns what to use instead of the value)."""
         if self.folder is None:
             return None
-        self.used[kind].add(key)
+        return self.counted(kind, key, self.stored(kind, key), usable)
+
+    def stored(self, kind: str, key: str):
+        """The value stored under `key` or None, neither counted nor kept from pruning (a worker
+        process may look; the build then tells counted() what it found)."""
+        if self.folder is None:
+            return None
         try:
             with open(self._path(kind, key), "rb") as f:
-                value = pickle.loads(f.read())
+                return pickle.loads(f.read())
         except FileNotFoundError:
-            value = None
+            return None
         except Exception:   # truncated or from another version: compute it again
-            value = None
+            return None
+
+    def counted(self, kind: str, key: str, value, usable: Callable | None = None):
+        """What get() gives for `value`, found under `key` by stored(): counted, and kept."""
+        self.used[kind].add(key)
         if value is not None and usable is not None:
             value = usable(value)
         if value is None:

@@ -17,7 +17,7 @@ from .errors import BuildError, Problems
 from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm,
                     ItemList, Library, Readability, Section, Site, SourceRef, Text)
 from .parallel import ordered_map, workers_for
-from .sources import Doc, MarkdownFile, as_date, parse_yaml, read_text, split_front_matter
+from .sources import Doc, MarkdownFile, already_read, as_date, parse_yaml, read_text, split_front_matter
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Top-level folders the site itself writes (render.py); a condition page there would clash
@@ -485,25 +485,51 @@ def load_conditions(folders: list[Path], content: Path, problems: Problems, cach
     load across `jobs` processes (None: every core)."""
     cache = cache or Cache(None)
     base = problems.base or content.parent
-    keys = [cache.folder_key(folder, content, base) if cache.enabled else None for folder in folders]
+    # A folder's key costs a stat of each file when an earlier build's record vouches for them.
+    # Otherwise its files are read where the folder is loaded, across processes, and the bytes
+    # read for the key are the ones loaded.
+    keys = [cache.trusted_key(folder, content, base) if cache.enabled else None for folder in folders]
     found = [cache.get("condition", key, unpack_condition) if key else None for key in keys]
     todo = [i for i, hit in enumerate(found) if hit is None]
-
-    # Packed (pickled once, by the worker) when it goes to the cache or back from another
-    # process: the parent then unpickles a condition's sections only if it renders them.
-    packed = cache.enabled or workers_for(len(todo), jobs) > 1
+    serial = workers_for(len(todo), jobs) == 1
 
     def load_one(folder: Path):
+        """(key, its record, what was found, the value): 'stored', a cache entry (the files were
+        touched, not changed); 'packed', a new entry (pickled once, here: for the cache and the
+        way back to the build process, which unpickles a condition's sections only where it
+        renders them); 'loaded', (condition, problems); 'both', (entry, condition), serially."""
+        key = record = None
+        files: dict[str, bytes] = {}
+        if cache.enabled:
+            key, record = cache.read_key(folder, content, base, files)
+            stored = cache.stored("condition", key)
+            if stored is not None:
+                return key, record, "stored", stored
         own = Problems(problems.base)
-        condition = load_condition(folder, content, own)
-        return (condition, own.items) if condition is None or not packed else pack_condition(condition, own.items)
+        with already_read(files):
+            condition = load_condition(folder, content, own)
+        if condition is None or (serial and not cache.enabled):
+            return key, record, "loaded", (condition, own.items)
+        entry = pack_condition(condition, own.items)
+        return (key, record, "both", (entry, condition)) if serial else (key, record, "packed", entry)
 
-    for i, result in zip(todo, ordered_map(load_one, [folders[i] for i in todo], jobs)):
-        if len(result) == 3:
-            if keys[i]:
-                cache.put("condition", keys[i], result)
-            result = unpack_condition(result)
-        found[i] = result
+    for i, (key, record, how, value) in zip(todo, ordered_map(load_one, [folders[i] for i in todo], jobs)):
+        if key is not None:
+            if keys[i] is None:     # looked up in the worker: count what it found
+                cache.counted("condition", key, value if how == "stored" else None)
+            keys[i] = key
+            cache.remember(folders[i], record)
+        if how == "stored":
+            found[i] = unpack_condition(value)
+            continue
+        if how == "both":
+            entry, condition = value
+            value = (condition, entry[1])
+        elif how == "packed":
+            entry, value = value, unpack_condition(value)
+        if how != "loaded" and key is not None:
+            cache.put("condition", key, entry)
+        found[i] = value
     conditions = []
     for (condition, items), key in zip(found, keys):
         problems.extend(items)

@@ -169,7 +169,8 @@ def plain_text(html_text: str) -> str:
     if _LOOSE_AMP.search(html_text) is None:
         text = _SIMPLE_TAG.sub("", html_text) if "<" in html_text else html_text
         if "<" not in text:
-            return re.sub(r"\s+", " ", html.unescape(text)).strip()
+            # split() breaks at exactly what re's \s matches in str (str.isspace): same text, faster.
+            return " ".join((html.unescape(text) if "&" in text else text).split())
     return _parsed_text(html_text)
 
 

@@ -6,6 +6,7 @@ validator can say exactly where a problem is.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -52,6 +53,20 @@ class Doc:
         return self.lines.get((), 1)
 
 
+_already_read: dict[str, bytes] = {}
+
+
+@contextlib.contextmanager
+def already_read(files: dict[str, bytes]):
+    """While it lasts, read_text takes a plain file's bytes from `files` (path -> bytes, as just
+    read to find the folder's cache key) instead of reading the file again."""
+    _already_read.update(files)
+    try:
+        yield
+    finally:
+        _already_read.clear()
+
+
 def read_text(path: Path, root: Path, problems: Problems) -> str | None:
     """The file's text with a BOM dropped and line endings made \\n, or None after reporting why not."""
     size = _plain_file_size(path, root)
@@ -76,8 +91,10 @@ def read_text(path: Path, root: Path, problems: Problems) -> str | None:
         problems.error(path, None, f"this file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}. "
                        "Split it up or remove what does not belong in it.")
         return None
-    with open(real, "rb") as file:
-        raw = file.read()
+    raw = _already_read.pop(str(path), None) if real is path else None
+    if raw is None or len(raw) != size:
+        with open(real, "rb") as file:
+            raw = file.read()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

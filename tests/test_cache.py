@@ -210,3 +210,15 @@ def test_a_folder_with_a_linked_file_is_always_read(project, tmp_path, monkeypat
     replace_in(moved, "Treatment aims to stop", "Treatment aims to halt")    # the link itself is unchanged
     build_into(project, out)
     assert b"aims to halt" in (out / slug / "index.html").read_bytes()
+
+
+def test_touched_but_unchanged_folders_are_read_and_still_come_from_the_cache(project, tmp_path, monkeypatch):
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    out = tmp_path / "site"
+    cold = build_into(project, out)
+    for path in project.content.rglob("*"):
+        os.utime(path)                                   # as a checkout or a copy does
+    warm = build_into(project, out)
+    assert warm.cache.folders_read == _conditions(project)
+    assert warm.cache.misses == 0 and warm.cache.hits == cold.cache.misses
+    assert site_digest(out) == fresh(project, tmp_path)

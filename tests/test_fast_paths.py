@@ -369,3 +369,19 @@ def test_yaml_nested_deeper_than_libyaml_may_go_gives_what_pure_python_gives(dep
                  "a: " + "[" * depth + "leaf, b: c" + "]" * depth + "\n"):
         if len(text) <= sources._C_MAX_CHARS:
             assert _parsed(text, pure=False) == _parsed(text, pure=True)
+
+
+def test_a_file_read_for_the_cache_key_is_not_read_again(tmp_path):
+    """sources.already_read: bytes just read (to find a folder's cache key) are used once, and
+    only while their length is still the file's."""
+    from healthlib.errors import Problems
+    from healthlib.sources import _already_read, already_read, read_text
+    page = tmp_path / "page.md"
+    page.write_text("on disk\n", encoding="utf-8")
+    problems = Problems(tmp_path)
+    with already_read({str(page): b"in hand\n"}):
+        assert read_text(page, tmp_path, problems) == "in hand\n"
+        assert read_text(page, tmp_path, problems) == "on disk\n"     # used once
+    with already_read({str(page): b"longer than the file\n"}):
+        assert read_text(page, tmp_path, problems) == "on disk\n"     # the file changed since
+    assert not _already_read and not problems.items
