@@ -131,7 +131,7 @@ def test_workers_end_when_the_build_is_killed():
         import os, sys, time
         from healthlib import parallel
         def work(item):
-            os.write(1, f"{os.getpid()}\n".encode())   # one write: lines of two workers never mix
+            os.write(1, f"{os.getpid()}\\n".encode())   # one write: lines of two workers never mix
             time.sleep(120)
         parallel.ordered_map(work, list(range(parallel.THRESHOLD)), jobs=2)
     """)
