@@ -32,7 +32,7 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 from .model import Condition
@@ -243,14 +243,6 @@ class Cache:
         if record is not None:
             self._folders_now[str(folder)] = record
 
-    def folder_key(self, folder: Path, content: Path, base: Path) -> str:
-        """folder_key(), without reading the files when their signature vouches for them."""
-        key = self.trusted_key(folder, content, base)
-        if key is None:
-            key, record = self.read_key(folder, content, base)
-            self.remember(folder, record)
-        return key
-
     def _read_folders(self) -> dict:
         try:
             with open(self.folder / FOLDERS_FILE, "rb") as f:
@@ -314,10 +306,6 @@ class Cache:
             os.replace(tmp, path)   # readers see the whole entry or none
         except OSError:
             pass   # a cache that cannot be written only makes the next build slower
-
-    def put_many(self, kind: str, items: Iterable[tuple[str, object]]) -> None:
-        for key, value in items:
-            self.put(kind, key, value)
 
     def templates_dir(self) -> Path | None:
         """Where Jinja keeps compiled templates for this version of the code (None: nowhere)."""
