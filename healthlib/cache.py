@@ -82,7 +82,7 @@ def _installed() -> list[str]:
 def folder_key(folder: Path, content: Path, base: Path, keep: dict[str, bytes] | None = None) -> str:
     """Key of everything a condition folder's model is made from (see module docstring).
     `keep` gets the bytes of each plain file read (by path), so that loading need not read it again."""
-    parts: list[bytes | str] = [code_version(), _resolved(content), _resolved(base), str(folder)]
+    parts: list[bytes | str] = _folder_parts(folder, content, base)
     try:
         parts.append(os.path.realpath(folder))
         with os.scandir(folder) as scan:     # os.scandir: its entries know their type, no stat each
@@ -105,6 +105,12 @@ def folder_key(folder: Path, content: Path, base: Path, keep: dict[str, bytes] |
         except OSError as exc:
             parts += ["unreadable", str(exc)]
     return digest(*parts)
+
+
+def _folder_parts(folder: Path, content: Path, base: Path) -> list:
+    """What a folder's key holds besides its files: shared by folder_key and folder_signature, so
+    that a signature always covers everything the key does but the files' bytes."""
+    return [code_version(), _resolved(content), _resolved(base), str(folder)]
 
 
 @functools.lru_cache(maxsize=64)
@@ -187,7 +193,7 @@ def folder_signature(folder: Path, content: Path, base: Path) -> tuple | None:
     try:
         with os.scandir(folder) as scan:
             entries = sorted(scan, key=lambda e: e.name)
-        parts: list = [code_version(), _resolved(content), _resolved(base), str(folder), os.path.realpath(folder)]
+        parts: list = [*_folder_parts(folder, content, base), os.path.realpath(folder)]
         for entry in entries:
             st = entry.stat(follow_symlinks=False)
             if stat.S_ISLNK(st.st_mode):
