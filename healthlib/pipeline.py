@@ -78,19 +78,22 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
     papers = pdf.PAPERS if pdfs and not skipped else ()
     writer = Writer(out_dir, sources=(project.content, project.templates, project.static),
                     project_root=project.root)
-    with _no_cycle_collector():
-        library, problems = load(project, cache=cache, jobs=jobs)
-        if base_url:
-            library = replace(library, site=replace(library.site, base_url=base_url))
-        # Fail before the work, not after it. Files the build did not make are looked for once,
-        # by commit() (that walk of the old site was a tenth of a one-page rebuild).
-        writer.check_destination(every_file=False)
-        renderer = Renderer(library, project.templates, project.static, pdf_papers=papers,
-                            bytecode_dir=cache.templates_dir())
-        writer.add_all(renderer.pages(rendered=batch.condition_pages(renderer, cache, jobs, writer.current)))
-    if papers:
-        writer.add_all(pdf.sheet_pdfs(library.conditions, writer.files, library.site.base_url,
-                                      caches / "pdf" if caches else project.pdf_cache))
-    writer.commit()
+    try:
+        with _no_cycle_collector():
+            library, problems = load(project, cache=cache, jobs=jobs)
+            if base_url:
+                library = replace(library, site=replace(library.site, base_url=base_url))
+            # Fail before the work, not after it. Files the build did not make are looked for
+            # once, by commit() (that walk of the old site was a tenth of a one-page rebuild).
+            writer.check_destination(every_file=False)
+            renderer = Renderer(library, project.templates, project.static, pdf_papers=papers,
+                                bytecode_dir=cache.templates_dir())
+            writer.add_all(renderer.pages(rendered=batch.condition_pages(renderer, cache, jobs, writer.current)))
+        if papers:
+            writer.add_all(pdf.sheet_pdfs(library.conditions, writer.files, library.site.base_url,
+                                          caches / "pdf" if caches else project.pdf_cache))
+        writer.commit()
+    finally:
+        cache.flush()   # what was worked out is kept even when the build fails
     cache.prune()
     return BuildResult(library, problems, len(writer.files), notes=(skipped,) if skipped else (), cache=cache)

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 
 import pytest
 
 from healthlib import cache as cache_module
 from healthlib.cache import Cache
+from healthlib.errors import BuildError
 from projectkit import build_into, make_project
 from sitecopy import site_digest
 from contentkit import replace_in
@@ -40,18 +42,56 @@ def test_no_cache_neither_reads_nor_writes_the_cache(project, tmp_path):
     assert not (project.root / ".cache" / "build").exists()
 
 
+def _entries(cache_dir) -> dict[str, int]:
+    """How many entries of each kind the cache database holds."""
+    with sqlite3.connect(cache_dir / cache_module.DB_FILE) as db:
+        return dict(db.execute("SELECT kind, count(*) FROM entry GROUP BY kind"))
+
+
 def test_the_cache_lives_in_the_folder_given_and_is_safe_to_delete(project, tmp_path):
     cache_dir = tmp_path / "elsewhere"
     build_into(project, tmp_path / "site", cache_dir=cache_dir)
-    assert sorted(p.name for p in (cache_dir / "build").iterdir()) == ["condition", "folders", "pages", "templates"]
+    assert sorted(p.name for p in (cache_dir / "build").iterdir()) == ["entries.sqlite", "folders", "templates"]
     assert not (project.root / ".cache").exists()
-    for entry in (cache_dir / "build" / "pages").iterdir():
-        entry.write_bytes(entry.read_bytes()[:10])     # damaged: must be computed again
-    for entry in list((cache_dir / "build" / "condition").iterdir())[:3]:
-        entry.unlink()
+    with sqlite3.connect(cache_dir / "build" / cache_module.DB_FILE) as db:
+        db.execute("UPDATE entry SET value = substr(value, 1, 10) WHERE kind = 'pages'")   # damaged
+        db.execute("DELETE FROM entry WHERE key IN (SELECT key FROM entry WHERE kind = 'condition' LIMIT 3)")
     result = build_into(project, tmp_path / "site", cache_dir=cache_dir)
-    assert result.cache.misses > 0
+    assert result.cache.misses == 6 + 3
     assert site_digest(tmp_path / "site") == fresh(project, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["junk bytes", "cut short", "empty"])
+def test_a_damaged_cache_database_is_made_again_and_the_site_is_the_same(project, tmp_path, damage):
+    out, cache_dir = tmp_path / "site", project.root / ".cache" / "build"
+    build_into(project, out)
+    db = cache_dir / cache_module.DB_FILE
+    data = db.read_bytes()
+    db.write_bytes({"junk bytes": b"not a database " * 500, "cut short": data[:len(data) // 3],
+                    "empty": b""}[damage])
+    again = build_into(project, out)
+    assert site_digest(out) == fresh(project, tmp_path)
+    assert again.cache.hits == 0 or damage == "empty"
+    assert _entries(cache_dir) == {"condition": 6, "pages": 6}
+    assert build_into(project, out).cache.misses == 0
+
+
+def test_a_failed_build_keeps_the_work_it_did(project, tmp_path):
+    """Entries wait in memory until the end of the build; a build that fails writes them too."""
+    broken = sorted(p for p in project.content.iterdir() if p.is_dir())[0]
+    (broken / "condition.yaml").write_text("title: [unclosed\n")
+    with pytest.raises(BuildError):
+        build_into(project, tmp_path / "site")
+    assert _entries(project.root / ".cache" / "build") == {"condition": 5}
+
+
+def test_entries_are_written_before_the_end_when_many_wait(project, tmp_path, monkeypatch):
+    """Memory stays flat in a large library: past PENDING_BYTES the waiting entries are written."""
+    monkeypatch.setattr(cache_module, "PENDING_BYTES", 1)
+    cache = Cache(tmp_path / "cache")
+    cache.put("pages", "a" * 64, [("x/index.html", "0" * 64)])
+    assert _entries(tmp_path / "cache") == {"pages": 1}
+    assert Cache(tmp_path / "cache").get("pages", "a" * 64) == [("x/index.html", "0" * 64)]
 
 
 def _slug(project):
@@ -101,8 +141,7 @@ def test_prune_keeps_only_what_the_last_build_used(project, tmp_path):
     build_into(project, out)
     CHANGES["a section of one condition"](project)
     build_into(project, out)
-    assert len(list((cache_dir / "condition").iterdir())) == 6
-    assert len(list((cache_dir / "pages").iterdir())) == 6
+    assert _entries(cache_dir) == {"condition": 6, "pages": 6}
 
 
 def test_a_disabled_cache_finds_and_keeps_nothing(tmp_path):
