@@ -12,6 +12,7 @@ import re
 import shutil
 import stat
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
 from .errors import BuildError, Problem
@@ -22,6 +23,10 @@ from .errors import BuildError, Problem
 MARKER = ".healthlib-site"
 _MARKER_HEADER = ("This folder is made by the build and replaced whole on every build.\n"
                   "The files it made (any other file here stops the build, so that it is not lost):\n")
+# Threads that make the site's folders and files at commit, from this many top-level folders
+# on (see _fill).
+WRITE_THREADS = 4
+THREADS_FROM = 16
 
 
 class Writer:
@@ -164,20 +169,39 @@ def _fill(tmp: str, files: dict[str, bytes], from_current: dict[str, bytes], cur
     for folder in sorted(folders - needed, key=len, reverse=True):   # emptied above; deepest first
         os.rmdir(f"{tmp}/{folder}")
     folders &= needed
+
+    def put(keys: list[str]) -> None:
+        made = set(folders)   # this group's own folders are made by this group only
+        for key in keys:
+            folder = key.rpartition("/")[0]
+            if folder not in made:
+                _make_folders(f"{tmp}/", folder, made)
+            target, data = f"{tmp}/{key}", files[key]
+            source = current + key if current is not None and (
+                from_current.get(key) is data or _plain_bytes(current + key, len(data)) == data) else None
+            if key in old:
+                if source is not None and old[key] is not None and old[key] == _inode(source):
+                    continue
+                os.unlink(target)
+            if source is None or not _link(source, target):
+                with open(target, "wb") as f:
+                    f.write(data)
+
+    # Making a file or folder is the slow part of a cold build, in the kernel, and a thread
+    # waiting on it lets go of the GIL: the top-level folders (one per condition) are filled
+    # by several threads. Files at the top level come first, in this thread.
+    groups: dict[str, list[str]] = {}
     for key in sorted(files):
-        folder = key.rpartition("/")[0]
-        if folder not in folders:
-            _make_folders(f"{tmp}/", folder, folders)
-        target, data = f"{tmp}/{key}", files[key]
-        source = current + key if current is not None and (
-            from_current.get(key) is data or _plain_bytes(current + key, len(data)) == data) else None
-        if key in old:
-            if source is not None and old[key] is not None and old[key] == _inode(source):
-                continue
-            os.unlink(target)
-        if source is None or not _link(source, target):
-            with open(target, "wb") as f:
-                f.write(data)
+        top, slash, _ = key.partition("/")
+        groups.setdefault(top if slash else "", []).append(key)
+    put(groups.pop("", []))
+    if len(groups) < THREADS_FROM:
+        for keys in groups.values():
+            put(keys)
+        return
+    with ThreadPoolExecutor(WRITE_THREADS) as pool:
+        for done in pool.map(put, groups.values()):   # re-raises a thread's error here
+            pass
 
 
 def _tree(root: str) -> tuple[set[str], dict[str, tuple | None]]:

@@ -30,6 +30,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contentkit import add_condition, copy_content
+from healthlib import write
 from healthlib.errors import BuildError
 from healthlib.pipeline import Project, build
 from healthlib.write import MARKER, Writer, _key
@@ -299,7 +300,15 @@ def test_new_or_empty_out_is_used_and_marked_as_the_builds_own(exists: bool, tmp
     assert (tmp_path / ".site-old" / "index.html").read_bytes() == b"one"
 
 
-def test_the_site_before_is_updated_into_the_next_one_and_never_shows_in_it(tmp_path: Path):
+@pytest.fixture(params=["one thread", "threads"])
+def write_threads(request, monkeypatch):
+    """Commit the writer's way for a small site (one thread) and for a large one (threads)."""
+    if request.param == "threads":
+        monkeypatch.setattr(write, "THREADS_FROM", 1)
+    return request.param
+
+
+def test_the_site_before_is_updated_into_the_next_one_and_never_shows_in_it(tmp_path: Path, write_threads):
     """The kept site before is reused: what the next site lacks goes (files, folders, hidden
     files, links, a file where a folder must be and the reverse), unchanged files stay linked."""
     out, spare = tmp_path / "site", tmp_path / ".site-old"
@@ -316,6 +325,39 @@ def test_the_site_before_is_updated_into_the_next_one_and_never_shows_in_it(tmp_
     assert site_digest(out) == site_digest(_reference(tmp_path / "reference", want))
     assert (out / "keep.css").stat().st_nlink == 2           # linked from the site before
     assert nothing_outside.read_bytes() == b"mine"
+
+
+def test_a_large_site_made_by_threads_is_exactly_the_pages_given(tmp_path: Path):
+    """Past THREADS_FROM top-level folders, threads make the folders and files: every page is
+    there with its bytes, and a rebuild that moves, changes and drops pages leaves nothing over."""
+    out = tmp_path / "site"
+    first = {f"c{i:03}/{sub}index.html": f"{i} {sub}".encode() for i in range(3 * write.THREADS_FROM)
+             for sub in ("", "appointment-prep/", "a/b/")}
+    first["index.html"] = b"home"
+    _write(out, first)
+    assert site_digest(out) == site_digest(_reference(tmp_path / "ref1", first))
+    second = {key.replace("a/b/", "a/"): data + (b" changed" if key.startswith("c01") else b"")
+              for key, data in first.items() if not key.startswith("c00")}
+    _write(out, second)
+    assert site_digest(out) == site_digest(_reference(tmp_path / "ref2", second))
+
+
+def test_an_error_in_a_writing_thread_stops_the_commit_and_the_site_stays(tmp_path: Path, monkeypatch):
+    out = tmp_path / "site"
+    _write(out, {"index.html": b"one"})
+    before = site_digest(out)
+    real_open = open
+
+    def failing_open(path, *args, **kwargs):
+        if str(path).endswith("c017/index.html"):
+            raise OSError(28, "No space left on device")
+        return real_open(path, *args, **kwargs)
+    monkeypatch.setattr("builtins.open", failing_open)
+    with pytest.raises(OSError, match="No space left"):
+        _write(out, {f"c{i:03}/index.html": b"x" for i in range(3 * write.THREADS_FROM)})
+    monkeypatch.undo()
+    assert site_digest(out) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site-new")] == []
 
 
 def _reference(folder: Path, files: dict[str, bytes]) -> Path:
