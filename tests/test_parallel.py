@@ -11,6 +11,8 @@ import textwrap
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from healthlib import parallel
 from projectkit import REPO, make_project
@@ -106,6 +108,17 @@ def test_ordered_map_keeps_the_order_and_raises_worker_errors():
     done = subprocess.run([sys.executable, "-c", ORDERED_MAP], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"squares": [i * i for i in range(37)], "elsewhere": True, "error": "seven"}
+
+
+@given(count=st.integers(0, 20_000), workers=st.integers(2, 64))
+def test_chunks_cover_every_item_once_in_order_and_shrink_towards_the_end(count, workers):
+    chunks = parallel.guided_chunks(count, workers)
+    assert [i for start, end in chunks for i in range(start, end)] == list(range(count))
+    sizes = [end - start for start, end in chunks]
+    assert all(parallel.MIN_CHUNK <= size <= parallel.MAX_CHUNK for size in sizes[:-1])
+    assert sizes == sorted(sizes, reverse=True)[:len(sizes) - 1] + sizes[-1:]
+    # the work handed out last is a few items or a small share of one worker's: no long wait at the end
+    assert sum(sizes[-workers:]) <= max(workers * parallel.MIN_CHUNK, count / workers / 4)
 
 
 def test_one_job_or_a_running_thread_means_no_pool(monkeypatch):
