@@ -1,6 +1,6 @@
-"""Every condition's pages for a build: from the current site when the cache shows nothing they
-are made from changed, the rest rendered across processes. Same pages, in the same order, as
-rendering one by one.
+"""Every condition's pages for a build: rendered where the condition was loaded (EarlyPages), or
+from the current site when the cache shows nothing they are made from changed, the rest rendered
+across processes. Same pages, in the same order, as rendering one by one.
 """
 from __future__ import annotations
 
@@ -9,37 +9,66 @@ from collections.abc import Callable, Iterator
 
 from .cache import Cache, code_version, digest, tree_digest
 from .errors import BuildError
+from .load import Alongside
+from .model import GlossaryTerm, Library, Site
 from .parallel import ordered_map
-from .render import Renderer, az_data
+from .render import Renderer
 
 Pages = list[tuple[str, bytes]]
+Rendered = tuple[Pages | None, list | None]   # a condition's pages, or the problems that stopped them
 
 
 def render_key(renderer: Renderer) -> str:
-    """Everything a condition's pages are made from, besides the condition itself.
-
-    A page may show any condition's address, title, other names, summary and review dates (the
-    A-Z data), so a change to those re-renders every page; other content of one condition only
-    its own. Render options are the renderer's own settings (everything but its library and
-    template machinery), so a new option changes the key without being listed here."""
+    """Everything a condition's pages are made from, besides the condition itself: templates,
+    static files, site settings, glossary and render options (the renderer's own settings, all
+    but its library and template machinery, so a new option changes the key without being listed
+    here). Not the other conditions: a condition's pages cannot read them (Renderer.render)."""
     library = renderer.library
-    index = az_data(library)
     options = sorted((k, repr(v)) for k, v in vars(renderer).items() if k not in ("library", "env", "assets"))
     assets = sorted((a.name, a.path) for a in renderer.assets.values())   # paths hold the content hash
     return digest(code_version(), type(renderer).__module__, type(renderer).__qualname__,
                   tree_digest(renderer.templates_dir), repr(assets), repr(options), repr(library.site),
-                  repr(library.glossary), repr(index))
+                  repr(library.glossary))
+
+
+def render_condition(renderer: Renderer, condition) -> Rendered:
+    # Problems travel back as values: BuildError does not survive pickling between processes.
+    try:
+        return list(renderer.condition_pages(condition)), None
+    except BuildError as exc:
+        return None, exc.problems
+
+
+class EarlyPages(Alongside):
+    """A condition's pages, rendered in the process that loads it from its files (load.py), while
+    the condition is at hand: it then need not be sent to another process to be rendered. For a
+    cold build that is every condition; a condition from the cache is rendered by
+    condition_pages, if its pages are not in the current site."""
+
+    def __init__(self, make_renderer: Callable[[Library], Renderer]):
+        self.make_renderer = make_renderer
+        self.renderer: Renderer | None = None
+        self.done: dict[str, Rendered] = {}
+
+    def start(self, site: Site, glossary: tuple[GlossaryTerm, ...]) -> None:
+        self.renderer = self.make_renderer(Library(site, (), glossary))
+
+    def __call__(self, condition) -> Rendered:
+        return render_condition(self.renderer, condition)
 
 
 def condition_pages(renderer: Renderer, cache: Cache, jobs: int | None = None,
-                    current: Callable[[str], bytes | None] | None = None) -> Iterator[Pages]:
+                    current: Callable[[str], bytes | None] | None = None,
+                    early: dict[str, Rendered] | None = None) -> Iterator[Pages]:
     """Each condition's pages, in library order. A generator: nothing is rendered until the first
     is asked for, so template errors surface in the same order as a one-by-one render.
+    `early`: pages already rendered, by slug (EarlyPages.done).
 
     The cache keeps each page's sha256, not its bytes: `current(path)` (Writer.current) gives the
     bytes the site already has, used when they are the very bytes the cache names."""
     conditions = renderer.library.conditions
-    common = render_key(renderer) if cache.enabled and current else None
+    early = early or {}
+    common = render_key(renderer) if cache.enabled and (current or early) else None
     keys = [digest(common, cache.condition_keys[c.slug]) if common and c.slug in cache.condition_keys else None
             for c in conditions]
 
@@ -49,20 +78,18 @@ def condition_pages(renderer: Renderer, cache: Cache, jobs: int | None = None,
                  in zip(pages, hashes))
         return pages if ok else None
 
-    found: list[Pages | None] = [cache.get("pages", key, in_site) if key else None for key in keys]
-    todo = [i for i, pages in enumerate(found) if pages is None]
-
-    def render_one(index: int):
-        # Problems travel back as values: BuildError does not survive pickling between processes.
-        try:
-            return list(renderer.condition_pages(conditions[index])), None
-        except BuildError as exc:
-            return None, exc.problems
-
-    for i, (pages, problems) in zip(todo, ordered_map(render_one, todo, jobs)):
-        if problems is not None:
-            raise BuildError(problems)
-        found[i] = pages
-        if keys[i]:
-            cache.put("pages", keys[i], [(path, hashlib.sha256(data).hexdigest()) for path, data in pages])
-    yield from found
+    found: list[Pages | None] = [None if c.slug in early or not key or not current else cache.get("pages", key, in_site)
+                                 for c, key in zip(conditions, keys)]
+    todo = [i for i, pages in enumerate(found) if pages is None and conditions[i].slug not in early]
+    made = dict(zip(todo, ordered_map(lambda i: render_condition(renderer, conditions[i]), todo, jobs)))
+    for i, condition in enumerate(conditions):
+        if found[i] is None:
+            pages, problems = made[i] if i in made else early[condition.slug]
+            if problems is not None:
+                raise BuildError(problems)
+            if i not in made and keys[i]:
+                cache.counted("pages", keys[i], None)   # a new condition: its pages could not be cached
+            found[i] = pages
+            if keys[i]:
+                cache.put("pages", keys[i], [(path, hashlib.sha256(data).hexdigest()) for path, data in pages])
+        yield found[i]

@@ -478,11 +478,27 @@ def load_condition(folder: Path, content: Path, problems: Problems) -> Condition
     return _load_condition(folder, content, problems)
 
 
+class Alongside:
+    """Work done on each condition where it is loaded from its files (in a worker process, maybe),
+    while it is at hand: rendering its pages there spares sending the condition to another
+    process. start() gets the site settings and glossary before any condition is loaded; each
+    result, by slug, is in `done` afterwards (batch.EarlyPages)."""
+
+    done: dict[str, object]
+
+    def start(self, site: Site, glossary: tuple[GlossaryTerm, ...]) -> None:
+        raise NotImplementedError
+
+    def __call__(self, condition: Condition):
+        raise NotImplementedError
+
+
 def load_conditions(folders: list[Path], content: Path, problems: Problems, cache: Cache | None = None,
-                    jobs: int | None = 1) -> list[Condition]:
+                    jobs: int | None = 1, alongside: Alongside | None = None) -> list[Condition]:
     """The folders' conditions in order (none for a folder with errors), with their problems
     reported in the same order. A folder whose files are unchanged comes from `cache`; the rest
-    load across `jobs` processes (None: every core)."""
+    load across `jobs` processes (None: every core), and `alongside(condition)` runs there on
+    each."""
     cache = cache or Cache(None)
     base = problems.base or content.parent
     # A folder's key costs a stat of each file when an earlier build's record vouches for them.
@@ -504,16 +520,17 @@ def load_conditions(folders: list[Path], content: Path, problems: Problems, cach
             key, record = cache.read_key(folder, content, base, files)
             stored = cache.stored("condition", key)
             if stored is not None:
-                return key, record, "stored", stored
+                return key, record, "stored", stored, None
         own = Problems(problems.base)
         with already_read(files):
             condition = load_condition(folder, content, own)
+        extra = alongside(condition) if alongside is not None and condition is not None else None
         if condition is None or (serial and not cache.enabled):
-            return key, record, "loaded", (condition, own.items)
+            return key, record, "loaded", (condition, own.items), extra
         entry = pack_condition(condition, own.items)
-        return (key, record, "both", (entry, condition)) if serial else (key, record, "packed", entry)
+        return (key, record, "both", (entry, condition), extra) if serial else (key, record, "packed", entry, extra)
 
-    for i, (key, record, how, value) in zip(todo, ordered_map(load_one, [folders[i] for i in todo], jobs)):
+    for i, (key, record, how, value, extra) in zip(todo, ordered_map(load_one, [folders[i] for i in todo], jobs)):
         if key is not None:
             if keys[i] is None:     # looked up in the worker: count what it found
                 cache.counted("condition", key, value if how == "stored" else None)
@@ -529,6 +546,8 @@ def load_conditions(folders: list[Path], content: Path, problems: Problems, cach
             entry, value = value, unpack_condition(value)
         if how != "loaded" and key is not None:
             cache.put("condition", key, entry)
+        if extra is not None:
+            alongside.done[value[0].slug] = extra
         found[i] = value
     conditions = []
     for (condition, items), key in zip(found, keys):
@@ -546,10 +565,12 @@ def assemble(site: Site, conditions, glossary: tuple[GlossaryTerm, ...]) -> Libr
 
 
 def collect_library(content: Path, site_file: Path | None = None, base: Path | None = None, *,
-                    cache: Cache | None = None, jobs: int | None = 1) -> tuple[Library, Problems]:
+                    cache: Cache | None = None, jobs: int | None = 1,
+                    alongside: Alongside | None = None) -> tuple[Library, Problems]:
     """Read and validate everything under `content`, never raising: a condition with errors is
     left out of the library and its problems are kept (`check` reports them all at once).
-    `cache`, `jobs`: see load_conditions."""
+    `cache`, `jobs`, `alongside`: see load_conditions (`alongside` only starts when the site
+    settings and glossary have no errors)."""
     problems = Problems(base if base is not None else content.parent)
     if not content.is_dir():
         problems.error(content, None, "the content folder does not exist.")
@@ -559,14 +580,19 @@ def collect_library(content: Path, site_file: Path | None = None, base: Path | N
     folders = condition_folders(content)
     if not folders:
         problems.error(content, None, "there are no condition folders. Create one with 'python build.py new <name>'.")
-    conditions = load_conditions(folders, content, problems, cache, jobs)
+    if alongside is not None and not problems.errors:
+        alongside.start(site, glossary)
+    else:
+        alongside = None
+    conditions = load_conditions(folders, content, problems, cache, jobs, alongside)
     return assemble(site, conditions, glossary), problems
 
 
 def load_library(content: Path, site_file: Path | None = None, base: Path | None = None, *,
-                 cache: Cache | None = None, jobs: int | None = 1) -> tuple[Library, Problems]:
+                 cache: Cache | None = None, jobs: int | None = 1,
+                 alongside: Alongside | None = None) -> tuple[Library, Problems]:
     """Read and validate everything under `content`. Raises BuildError if anything is wrong."""
-    library, problems = collect_library(content, site_file, base, cache=cache, jobs=jobs)
+    library, problems = collect_library(content, site_file, base, cache=cache, jobs=jobs, alongside=alongside)
     if problems.errors:
         raise BuildError(problems.items)
     return library, problems

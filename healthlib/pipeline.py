@@ -60,8 +60,10 @@ def _no_cycle_collector():
             gc.enable()
 
 
-def load(project: Project, *, cache: Cache | None = None, jobs: int | None = 1) -> tuple[Library, Problems]:
-    return load_library(project.content, project.site_file, base=project.root, cache=cache, jobs=jobs)
+def load(project: Project, *, cache: Cache | None = None, jobs: int | None = 1,
+         alongside=None) -> tuple[Library, Problems]:
+    return load_library(project.content, project.site_file, base=project.root, cache=cache, jobs=jobs,
+                        alongside=alongside)
 
 
 def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str | None = None,
@@ -78,17 +80,25 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
     papers = pdf.PAPERS if pdfs and not skipped else ()
     writer = Writer(out_dir, sources=(project.content, project.templates, project.static),
                     project_root=project.root)
+
+    def published(library: Library) -> Library:
+        return replace(library, site=replace(library.site, base_url=base_url)) if base_url else library
+
+    def renderer_for(library: Library) -> Renderer:
+        return Renderer(published(library), project.templates, project.static, pdf_papers=papers,
+                        bytecode_dir=cache.templates_dir())
+    # A condition's pages are rendered where it is loaded (batch.EarlyPages); the rest after.
+    early = batch.EarlyPages(renderer_for)
     try:
         with _no_cycle_collector():
-            library, problems = load(project, cache=cache, jobs=jobs)
-            if base_url:
-                library = replace(library, site=replace(library.site, base_url=base_url))
-            # Fail before the work, not after it. Files the build did not make are looked for
-            # once, by commit() (that walk of the old site was a tenth of a one-page rebuild).
+            library, problems = load(project, cache=cache, jobs=jobs, alongside=early)
+            library = published(library)
+            # Fail before the rest of the work. Files the build did not make are looked for once,
+            # by commit() (that walk of the old site was a tenth of a one-page rebuild).
             writer.check_destination(every_file=False)
-            renderer = Renderer(library, project.templates, project.static, pdf_papers=papers,
-                                bytecode_dir=cache.templates_dir())
-            writer.add_all(renderer.pages(rendered=batch.condition_pages(renderer, cache, jobs, writer.current)))
+            renderer = early.renderer.for_library(library) if early.renderer else renderer_for(library)
+            writer.add_all(renderer.pages(rendered=batch.condition_pages(renderer, cache, jobs, writer.current,
+                                                                         early.done)))
         if papers:
             writer.add_all(pdf.sheet_pdfs(library.conditions, writer.files, library.site.base_url,
                                           caches / "pdf" if caches else project.pdf_cache))

@@ -1,6 +1,7 @@
 """Stage 3, render: the model -> every output file, in memory. Nothing is written here."""
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 from collections.abc import Iterator
@@ -124,7 +125,13 @@ class Renderer:
         self.env = make_env(templates_dir, bytecode_dir)
         self.assets = load_assets(static_dir)
 
-    def _context(self, out_path: str, rel: str | None = None) -> dict:
+    def for_library(self, library: Library) -> "Renderer":
+        """This renderer (same templates, compiled once) for a library with its conditions."""
+        other = copy.copy(self)
+        other.library = library
+        return other
+
+    def _context(self, out_path: str, rel: str | None, whole_library: bool) -> dict:
         # Links are relative to the page, so the site works from any folder (`rel` overrides this
         # for 404.html, which a host serves at any depth).
         rel = "../" * out_path.count("/") if rel is None else rel
@@ -132,12 +139,19 @@ class Renderer:
         def asset(name: str) -> str:
             return rel + self.assets[name].path
 
-        return {"site": self.library.site, "library": self.library, "rel": rel, "asset": asset,
-                "canonical": seo.absolute(self.library.site, out_path), "pdf_papers": self.pdf_papers}
+        context = {"site": self.library.site, "rel": rel, "asset": asset,
+                   "canonical": seo.absolute(self.library.site, out_path), "pdf_papers": self.pdf_papers}
+        if whole_library:
+            context["library"] = self.library
+        return context
 
-    def render(self, template: str, out_path: str, rel: str | None = None, **context) -> bytes:
+    def render(self, template: str, out_path: str, rel: str | None = None, whole_library: bool = True,
+               **context) -> bytes:
+        """`whole_library`: the template may read every condition (`library`); a condition's own
+        pages may not, so that they are made from that condition, the site settings and the
+        glossary alone, and can be rendered where the condition is loaded (batch.EarlyPages)."""
         try:
-            html = self.env.get_template(template).render(**self._context(out_path, rel), **context)
+            html = self.env.get_template(template).render(**self._context(out_path, rel, whole_library), **context)
         except (jinja2.TemplateError, TypeError, AttributeError, KeyError) as exc:
             raise BuildError([_template_problem(exc, self.templates_dir)]) from None
         condition = context.get("condition")
@@ -154,9 +168,9 @@ class Renderer:
     def condition_pages(self, condition: Condition) -> Iterator[tuple[str, bytes]]:
         path = f"{condition.slug}/index.html"
         json_ld = [seo.script_json(block) for block in seo.condition_json_ld(self.library, condition, path)]
-        yield path, self.render("condition.html", path, condition=condition, json_ld=json_ld)
+        yield path, self.render("condition.html", path, whole_library=False, condition=condition, json_ld=json_ld)
         sheet = condition.prep_url + "index.html"
-        yield sheet, self.render("sheet.html", sheet, condition=condition)
+        yield sheet, self.render("sheet.html", sheet, whole_library=False, condition=condition)
 
     def library_pages(self) -> Iterator[tuple[str, bytes]]:
         yield "index.html", self.render("index.html", "index.html")

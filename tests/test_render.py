@@ -16,6 +16,7 @@ from healthlib.markup import explain_terms, plain_text
 from healthlib.model import GlossaryTerm
 from healthlib.pipeline import Project, build
 from healthlib.render import Renderer, make_env
+from projectkit import make_project
 
 
 @pytest.fixture(scope="module")
@@ -158,6 +159,22 @@ def test_undefined_template_variable_is_an_error_naming_template_and_line(tmp_pa
     problem = caught.value.problems[0]
     assert (problem.path, problem.line) == ("templates/index.html", line)
     assert "footer" in problem.message
+
+
+@pytest.mark.parametrize("template", ["condition.html", "sheet.html"])
+def test_a_conditions_pages_cannot_read_the_other_conditions(tmp_path, template):
+    """They are rendered where their condition is loaded, before the library is whole, and cached
+    by that condition alone: a template that reads `library` there is an error, not a page made
+    from part of it."""
+    project = make_project(tmp_path / "project", 3)
+    text = (project.templates / template).read_text(encoding="utf-8")
+    (project.templates / template).write_text(
+        text.replace("<h1", "<p>{{ library.conditions|length }}</p><h1", 1), encoding="utf-8")
+    with pytest.raises(BuildError) as caught:
+        build(project, tmp_path / "site", pdfs=False)
+    problem = caught.value.problems[0]
+    assert problem.path == f"templates/{template}" and "'library' is undefined" in problem.message
+    assert not (tmp_path / "site").exists()
 
 
 def test_unrendered_template_text_never_reaches_output(tmp_path, library):
