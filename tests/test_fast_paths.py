@@ -4,6 +4,7 @@ shallow YAML is read by libyaml, templates escape without markupsafe's Python wr
 from __future__ import annotations
 
 import os
+import pickle
 import re
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from healthlib import markup, render, sources
 from healthlib.errors import Problems
-from healthlib.model import GlossaryTerm
+from healthlib.model import GlossaryTerm, Text
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -414,3 +415,11 @@ def test_compiled_templates_escape_with_fast_escape(tmp_path):
         template = env.get_template("condition.html")
         assert template.root_render_func.__globals__["escape"] is render.fast_escape
         assert env.from_string("{{ v }}").render(v="<a & b>") == "&lt;a &amp; b&gt;"
+
+
+@given(source=texts, html=texts, line=st.one_of(st.none(), st.integers(1, 10_000)))
+def test_a_text_pickles_to_an_equal_text_with_markup_html(source, html, line):
+    text = Text(source, markupsafe.Markup(html), line)
+    again = pickle.loads(pickle.dumps(text, protocol=pickle.HIGHEST_PROTOCOL))
+    assert again == text and hash(again) == hash(text) and type(again.html) is markupsafe.Markup
+    assert vars(again) == vars(text)
