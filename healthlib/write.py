@@ -188,20 +188,23 @@ def _fill(tmp: str, files: dict[str, bytes], from_current: dict[str, bytes], cur
                     f.write(data)
 
     # Making a file or folder is the slow part of a cold build, in the kernel, and a thread
-    # waiting on it lets go of the GIL: the top-level folders (one per condition) are filled
-    # by several threads. Files at the top level come first, in this thread.
+    # waiting on it lets go of the GIL: top-level folders (one per condition) with files to
+    # write anew are filled by several threads. Linking files the current site has is cheap:
+    # threads would only contend for the GIL (a warm rebuild was 0.1 s slower with them).
     groups: dict[str, list[str]] = {}
     for key in sorted(files):
         top, slash, _ = key.partition("/")
         groups.setdefault(top if slash else "", []).append(key)
-    put(groups.pop("", []))
-    if len(groups) < THREADS_FROM:
-        for keys in groups.values():
+    written = [keys for top, keys in groups.items() if top and any(key not in from_current for key in keys)]
+    if len(written) < THREADS_FROM:
+        written = []
+    for top, keys in groups.items():
+        if not written or not top or all(key in from_current for key in keys):
             put(keys)
-        return
-    with ThreadPoolExecutor(WRITE_THREADS) as pool:
-        for done in pool.map(put, groups.values()):   # re-raises a thread's error here
-            pass
+    if written:
+        with ThreadPoolExecutor(WRITE_THREADS) as pool:
+            for done in pool.map(put, written):   # re-raises a thread's error here
+                pass
 
 
 def _tree(root: str) -> tuple[set[str], dict[str, tuple | None]]:
