@@ -202,8 +202,11 @@ def _fill(tmp: str, files: dict[str, bytes], from_current: dict[str, bytes], cur
         if not written or not top or all(key in from_current for key in keys):
             put(keys)
     if written:
+        # One task a thread, each an even share of the folders (a future per folder cost more
+        # than the work it waited for).
+        shares = [written[i::WRITE_THREADS] for i in range(WRITE_THREADS)]
         with ThreadPoolExecutor(WRITE_THREADS) as pool:
-            for done in pool.map(put, written):   # re-raises a thread's error here
+            for done in pool.map(lambda share: [put(keys) for keys in share], shares):   # re-raises a thread's error
                 pass
 
 

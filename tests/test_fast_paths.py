@@ -423,3 +423,10 @@ def test_a_text_pickles_to_an_equal_text_with_markup_html(source, html, line):
     again = pickle.loads(pickle.dumps(text, protocol=pickle.HIGHEST_PROTOCOL))
     assert again == text and hash(again) == hash(text) and type(again.html) is markupsafe.Markup
     assert vars(again) == vars(text)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(list("{}%#a \n") + ["{{", "}}", "{%", "%}", "{#", "#}", "é"]), max_size=30).map("".join))
+def test_finding_template_text_by_its_braces_finds_what_the_regex_finds(text):
+    fast, slow = render.find_leak(text), render.LEAK.search(text)
+    assert (fast and (fast.start(), fast.group())) == (slow and (slow.start(), slow.group()))
