@@ -16,7 +16,7 @@ from .cache import Cache, pack_condition, unpack_condition
 from .errors import BuildError, Problems
 from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm,
                     ItemList, Library, Readability, Section, Site, SourceRef, Text)
-from .parallel import ordered_map, workers_for
+from .parallel import ordered_imap, workers_for
 from .sources import Doc, MarkdownFile, already_read, as_date, parse_yaml, read_text, split_front_matter
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -530,7 +530,7 @@ def load_conditions(folders: list[Path], content: Path, problems: Problems, cach
         entry = pack_condition(condition, own.items)
         return (key, record, "both", (entry, condition), extra) if serial else (key, record, "packed", entry, extra)
 
-    for i, (key, record, how, value, extra) in zip(todo, ordered_map(load_one, [folders[i] for i in todo], jobs)):
+    for i, (key, record, how, value, extra) in zip(todo, ordered_imap(load_one, [folders[i] for i in todo], jobs)):
         if key is not None:
             if keys[i] is None:     # looked up in the worker: count what it found
                 cache.counted("condition", key, value if how == "stored" else None)

@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 # Below this many items a pool costs more (about 20 ms a worker to start) than it saves.
@@ -81,15 +81,23 @@ def ordered_map(work: Callable, items: Sequence, jobs: int | None = None) -> lis
 
     `work` may be a closure or bound method: workers are forked, so nothing of it is pickled.
     Its results must pickle. An exception in a worker is raised here."""
+    return list(ordered_imap(work, items, jobs))
+
+
+def ordered_imap(work: Callable, items: Sequence, jobs: int | None = None) -> Iterator:
+    """ordered_map, each result given as soon as it and those before it are back, so that the
+    caller's own work on them (storing them in the cache) runs while the workers still do theirs."""
     workers = workers_for(len(items), jobs)
     if workers == 1:
-        return [work(item) for item in items]
+        yield from map(work, items)
+        return
     global _work
     chunks = [items[start:end] for start, end in guided_chunks(len(items), workers)]
     _work = work
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-            return [result for chunk in pool.map(_run_chunk, chunks) for result in chunk]
+            for chunk in pool.map(_run_chunk, chunks):
+                yield from chunk
     finally:
         _work = None
