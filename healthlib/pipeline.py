@@ -9,7 +9,7 @@ from pathlib import Path
 from . import batch, pdf
 from .cache import Cache
 from .errors import Problems
-from .load import load_library
+from .load import Alongside, load_library
 from .model import Library
 from .render import Renderer
 from .write import Writer
@@ -61,7 +61,7 @@ def _no_cycle_collector():
 
 
 def load(project: Project, *, cache: Cache | None = None, jobs: int | None = 1,
-         alongside=None) -> tuple[Library, Problems]:
+         alongside: Alongside | None = None) -> tuple[Library, Problems]:
     return load_library(project.content, project.site_file, base=project.root, cache=cache, jobs=jobs,
                         alongside=alongside)
 
