@@ -170,8 +170,15 @@ def _fill(tmp: str, files: dict[str, bytes], from_current: dict[str, bytes], cur
         os.rmdir(f"{tmp}/{folder}")
     folders &= needed
 
-    def put(keys: list[str]) -> None:
-        made = set(folders)   # this group's own folders are made by this group only
+    # Each top-level folder's files are put by one call, which makes that folder's own
+    # subfolders; it is given only the folders already under it (a copy of every folder for
+    # each call grew with the square of the site's size).
+    by_top: dict[str, set[str]] = {}
+    for folder in folders:
+        by_top.setdefault(folder.partition("/")[0], set()).add(folder)
+
+    def put(top: str, keys: list[str]) -> None:
+        made = {"", *by_top.get(top, ())}
         for key in keys:
             folder = key.rpartition("/")[0]
             if folder not in made:
@@ -195,18 +202,17 @@ def _fill(tmp: str, files: dict[str, bytes], from_current: dict[str, bytes], cur
     for key in sorted(files):
         top, slash, _ = key.partition("/")
         groups.setdefault(top if slash else "", []).append(key)
-    written = [keys for top, keys in groups.items() if top and any(key not in from_current for key in keys)]
-    if len(written) < THREADS_FROM:
-        written = []
+    fresh = [top for top, keys in groups.items() if top and any(key not in from_current for key in keys)]
+    threaded = set(fresh) if len(fresh) >= THREADS_FROM else set()
     for top, keys in groups.items():
-        if not written or not top or all(key in from_current for key in keys):
-            put(keys)
-    if written:
+        if top not in threaded:
+            put(top, keys)
+    if threaded:
         # One task a thread, each an even share of the folders (a future per folder cost more
         # than the work it waited for).
-        shares = [written[i::WRITE_THREADS] for i in range(WRITE_THREADS)]
+        shares = [fresh[i::WRITE_THREADS] for i in range(WRITE_THREADS)]
         with ThreadPoolExecutor(WRITE_THREADS) as pool:
-            for done in pool.map(lambda share: [put(keys) for keys in share], shares):   # re-raises a thread's error
+            for done in pool.map(lambda share: [put(top, groups[top]) for top in share], shares):   # re-raises a thread's error
                 pass
 
 
