@@ -1,9 +1,13 @@
 """The build's content cache: work done by an earlier build, found again by the hash of its inputs.
 
-Two kinds of entry, each a pickle stored under a sha256 key in one SQLite database
+Three kinds of entry, each stored under a sha256 key in one SQLite database
 (`entries.sqlite`; SQLite is in Python's standard library):
-  condition  a condition folder's loaded model (and its warnings), keyed by the bytes and names
-             of every file in the folder, where the folder is, and the build's code
+  condition  what the A-Z index, the sitemap and the keys read of a condition folder's loaded
+             model (and its warnings), keyed by the bytes and names of every file in the
+             folder, where the folder is, and the build's code
+  body       under the same key, the whole model, pickled: read only when a page of that
+             condition is rendered again (most of a condition's bytes, so a rebuild reads
+             little: the small entries of every kind are read in one query, preload())
   pages      the sha256 of each of a condition's rendered pages, keyed by that condition's key and
              everything else a page is made from: every template and static file, the glossary,
              site settings, the A-Z data of every condition (any page may show it) and the render
@@ -44,11 +48,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from .errors import BuildError, Problem
 from .model import Condition
 
 # Bump when what an entry holds changes shape without any module's source changing.
-FORMAT = "healthlib-cache-2"
-KINDS = ("condition", "pages")
+FORMAT = "healthlib-cache-3"
+KINDS = ("condition", "body", "pages")
+# Entries preload() reads; a "body" is read when needed, by its key.
+_SMALL_KINDS = ("condition", "pages")
 DB_FILE = "entries.sqlite"
 # New entries wait in memory until flush(); past this many bytes they are written at once, so
 # memory stays flat whatever the library's size, and a cold build writes them while its workers
@@ -98,7 +105,7 @@ def folder_key(folder: Path, content: Path, base: Path, keep: dict[str, bytes] |
     `keep` gets the bytes of each plain file read (by path), so that loading need not read it again."""
     parts: list[bytes | str] = _folder_parts(folder, content, base)
     try:
-        parts.append(os.path.realpath(folder))
+        parts.append(_real_path(folder, content))
         with os.scandir(folder) as scan:     # os.scandir: its entries know their type, no stat each
             entries = sorted(scan, key=lambda e: e.name)
     except OSError as exc:
@@ -132,6 +139,15 @@ def _resolved(path: Path) -> str:
     return str(path.resolve())
 
 
+def _real_path(folder: Path, content: Path) -> str:
+    """os.path.realpath(folder). A folder right inside `content` that is not a link is where
+    content resolves to, plus its name: one lstat instead of one for every part of the path."""
+    parent, _, name = os.fspath(folder).rpartition(os.sep)
+    if parent == os.fspath(content) and name not in ("", ".", "..") and not os.path.islink(folder):
+        return os.path.join(_resolved(content), name)
+    return os.path.realpath(folder)
+
+
 def tree_digest(*folders: Path) -> str:
     """Hash of the names and bytes of every file under the folders (templates, static)."""
     parts: list[bytes | str] = []
@@ -151,14 +167,17 @@ _AT_HAND = ("slug", "title", "other_names", "summary", "key_points", "last_revie
 
 
 def pack_condition(condition: Condition, problems: list) -> tuple:
-    """A loaded condition and its problems as a cache entry (see CachedCondition)."""
+    """A loaded condition and its problems as a cache entry: (A-Z fields, problems, the whole
+    condition pickled). Cache.put stores the last as a "body" entry of its own."""
     return ({name: getattr(condition, name) for name in _AT_HAND}, problems,
             pickle.dumps(condition, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def unpack_condition(entry: tuple) -> tuple[Condition, list]:
+def unpack_condition(entry: tuple, cache: "Cache | None" = None) -> tuple[Condition, list]:
+    """The condition and problems of an entry. An entry from the database (Cache.stored) holds
+    its key in place of the pickled condition: that body is read from `cache` when first needed."""
     at_hand, problems, whole = entry
-    return CachedCondition.of(at_hand, whole), problems
+    return CachedCondition.of(at_hand, functools.partial(cache.body, whole) if isinstance(whole, str) else whole), problems
 
 
 class CachedCondition(Condition):
@@ -167,7 +186,8 @@ class CachedCondition(Condition):
     none of its pages never pays for it."""
 
     @classmethod
-    def of(cls, at_hand: dict, whole: bytes) -> "CachedCondition":
+    def of(cls, at_hand: dict, whole: bytes | Callable[[], bytes]) -> "CachedCondition":
+        """`whole`: the pickled condition, or what reads it."""
         self = object.__new__(cls)
         for name, value in at_hand.items():
             object.__setattr__(self, name, value)
@@ -177,7 +197,8 @@ class CachedCondition(Condition):
     def __getattr__(self, name: str):   # called only for what is not set yet: sections, faq
         if name not in Condition.__dataclass_fields__:
             raise AttributeError(name)
-        whole = pickle.loads(object.__getattribute__(self, "_whole"))
+        whole = object.__getattribute__(self, "_whole")
+        whole = pickle.loads(whole if isinstance(whole, bytes) else whole())
         for field in dataclasses.fields(Condition):
             object.__setattr__(self, field.name, getattr(whole, field.name))
         return object.__getattribute__(self, name)
@@ -207,7 +228,7 @@ def folder_signature(folder: Path, content: Path, base: Path) -> tuple | None:
     try:
         with os.scandir(folder) as scan:
             entries = sorted(scan, key=lambda e: e.name)
-        parts: list = [*_folder_parts(folder, content, base), os.path.realpath(folder)]
+        parts: list = [*_folder_parts(folder, content, base), _real_path(folder, content)]
         for entry in entries:
             st = entry.stat(follow_symlinks=False)
             if stat.S_ISLNK(st.st_mode):
@@ -235,6 +256,7 @@ class Cache:
         self._folders_now: dict[str, tuple] = {}    # what this build saw, saved by prune()
         self.folders_read = 0                       # condition folders whose files were read
         self._pending: dict[tuple[str, str], bytes] = {}   # put() but not yet flush()ed
+        self._small: dict[tuple[str, str], bytes] | None = None   # preload(): _SMALL_KINDS entries
         self._pending_bytes = 0
         self._reader: tuple[int, sqlite3.Connection | None] | None = None   # (pid, connection)
 
@@ -287,25 +309,61 @@ class Cache:
 
     def stored(self, kind: str, key: str):
         """The value stored under `key` or None, neither counted nor kept from pruning (a worker
-        process may look; the build then tells counted() what it found)."""
+        process may look; the build then tells counted() what it found). A "condition" entry
+        holds its key in place of its body (unpack_condition reads the body when needed)."""
         if self.folder is None:
             return None
         data = self._pending.get((kind, key))
+        if data is None and self._small is not None and kind in _SMALL_KINDS:
+            data = self._small.get((kind, key))
+            if data is None:   # preloaded: not in the database
+                return None
         if data is None:
-            db = self._read_connection()
-            if db is None:
+            data = self._read(kind, key)
+            if data is None:
                 return None
-            try:
-                row = db.execute("SELECT value FROM entry WHERE kind = ? AND key = ?", (kind, key)).fetchone()
-            except sqlite3.Error:   # damaged, or locked too long by another build: compute it again
-                return None
-            if row is None:
-                return None
-            data = row[0]
         try:
-            return pickle.loads(data)
+            value = pickle.loads(data)
         except Exception:   # from another version, or damaged: compute it again
             return None
+        return (*value, key) if kind == "condition" else value
+
+    def preload(self) -> None:
+        """Read every small entry (_SMALL_KINDS) in one query: a rebuild then asks the database
+        nothing per condition but the bodies of those it renders again, and a cold build nothing
+        at all. Forked workers start with what the build process read."""
+        if self.folder is None or self._small is not None:
+            return
+        self._small = {}
+        db = self._read_connection()
+        if db is None:
+            return
+        try:
+            rows = db.execute(f"SELECT kind, key, value FROM entry WHERE kind IN {_SMALL_KINDS}").fetchall()
+            bodies = {key for key, in db.execute("SELECT key FROM entry WHERE kind = 'body'")}
+        except sqlite3.Error:   # damaged: look up each entry (and find none) instead
+            self._small = None
+            return
+        # A condition entry without its body (a database changed by hand) counts as missing.
+        self._small = {(kind, key): value for kind, key, value in rows if kind != "condition" or key in bodies}
+
+    def body(self, key: str) -> bytes:
+        """The pickled condition stored with the "condition" entry under `key`."""
+        data = self._pending.get(("body", key)) or self._read("body", key)
+        if data is None:   # it is written and pruned with its entry: only gone if deleted meanwhile
+            raise BuildError([Problem(str(self.folder), None, "the build's cache was deleted or damaged while "
+                                      "the build was running. Build again.")])
+        return data
+
+    def _read(self, kind: str, key: str) -> bytes | None:
+        db = self._read_connection()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT value FROM entry WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+        except sqlite3.Error:   # damaged, or locked too long by another build: compute it again
+            return None
+        return row[0] if row is not None else None
 
     def _read_connection(self) -> sqlite3.Connection | None:
         """This process's read-only connection, or None when there is no database yet. Per
@@ -335,6 +393,10 @@ class Cache:
         if self.folder is None:
             return
         self.used[kind].add(key)
+        if kind == "condition":   # pack_condition's entry: its pickled body is kept apart
+            *value, body = value
+            self._pending[("body", key)] = body
+            self._pending_bytes += len(body)
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         self._pending[(kind, key)] = data
         self._pending_bytes += len(data)
@@ -347,6 +409,8 @@ class Cache:
         if self.folder is None or not self._pending:
             return
         rows = [(kind, key, data) for (kind, key), data in sorted(self._pending.items())]
+        if self._small is not None:   # what preload() read stays the database's small entries
+            self._small.update(((kind, key), data) for kind, key, data in rows if kind in _SMALL_KINDS)
         self._pending, self._pending_bytes = {}, 0
         self._with_database(lambda db: db.executemany("INSERT OR REPLACE INTO entry VALUES (?, ?, ?)", rows))
         if self._reader is not None and self._reader[1] is None:   # there was no database to read
@@ -415,7 +479,7 @@ class Cache:
 
         def unused(db: sqlite3.Connection) -> None:
             gone = [(kind, key) for kind, key in db.execute("SELECT kind, key FROM entry")
-                    if key not in self.used.get(kind, ())]
+                    if key not in self.used.get("condition" if kind == "body" else kind, ())]
             db.executemany("DELETE FROM entry WHERE kind = ? AND key = ?", gone)
         if (self.folder / DB_FILE).exists():
             self._with_database(unused)

@@ -5,6 +5,7 @@ Raises BuildError listing all problems (not just the first) when any file is wro
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 import unicodedata
@@ -504,8 +505,10 @@ def load_conditions(folders: list[Path], content: Path, problems: Problems, cach
     # A folder's key costs a stat of each file when an earlier build's record vouches for them.
     # Otherwise its files are read where the folder is loaded, across processes, and the bytes
     # read for the key are the ones loaded.
+    cache.preload()
     keys = [cache.trusted_key(folder, content, base) if cache.enabled else None for folder in folders]
-    found = [cache.get("condition", key, unpack_condition) if key else None for key in keys]
+    unpack = functools.partial(unpack_condition, cache=cache)
+    found = [cache.get("condition", key, unpack) if key else None for key in keys]
     todo = [i for i, hit in enumerate(found) if hit is None]
     serial = workers_for(len(todo), jobs) == 1
 
@@ -537,13 +540,13 @@ def load_conditions(folders: list[Path], content: Path, problems: Problems, cach
             keys[i] = key
             cache.remember(folders[i], record)
         if how == "stored":
-            found[i] = unpack_condition(value)
+            found[i] = unpack(value)
             continue
         if how == "both":
             entry, condition = value
             value = (condition, entry[1])
         elif how == "packed":
-            entry, value = value, unpack_condition(value)
+            entry, value = value, unpack(value)
         if how != "loaded" and key is not None:
             cache.put("condition", key, entry)
         if extra is not None:

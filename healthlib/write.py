@@ -38,6 +38,7 @@ class Writer:
         self.project_root = project_root.resolve() if project_root else None
         self.files: dict[str, bytes] = {}
         self._from_current: dict[str, bytes] = {}   # what current() read, by key
+        self._current_root: str | None = None       # current()'s "out_dir/", "" when no site is there
 
     def add(self, path: str, data: bytes) -> None:
         key = _key(path)
@@ -54,10 +55,12 @@ class Writer:
         """The bytes of `path` in the site the build made last time (None if it has no such plain
         file): a rebuild reuses unchanged pages from there rather than render them again. A file
         read here and added back as it is gets hard-linked into the new site, not written."""
-        if not (self.out_dir / MARKER).is_file():
+        if self._current_root is None:   # looked for once: a rebuild asks for every page
+            self._current_root = f"{self.out_dir}/" if (self.out_dir / MARKER).is_file() else ""
+        if not self._current_root:
             return None
         key = _key(path)
-        data = _plain_bytes(self.out_dir / key)
+        data = _plain_bytes(self._current_root + key)
         if data is not None:
             self._from_current[key] = data
         return data

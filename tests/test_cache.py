@@ -72,7 +72,7 @@ def test_a_damaged_cache_database_is_made_again_and_the_site_is_the_same(project
     again = build_into(project, out)
     assert site_digest(out) == fresh(project, tmp_path)
     assert again.cache.hits == 0 or damage == "empty"
-    assert _entries(cache_dir) == {"condition": 6, "pages": 6}
+    assert _entries(cache_dir) == {"body": 6, "condition": 6, "pages": 6}
     assert build_into(project, out).cache.misses == 0
 
 
@@ -82,7 +82,7 @@ def test_a_failed_build_keeps_the_work_it_did(project, tmp_path):
     (broken / "condition.yaml").write_text("title: [unclosed\n")
     with pytest.raises(BuildError):
         build_into(project, tmp_path / "site")
-    assert _entries(project.root / ".cache" / "build") == {"condition": 5}
+    assert _entries(project.root / ".cache" / "build") == {"body": 5, "condition": 5}
 
 
 def test_entries_are_written_before_the_end_when_many_wait(project, tmp_path, monkeypatch):
@@ -141,7 +141,7 @@ def test_prune_keeps_only_what_the_last_build_used(project, tmp_path):
     build_into(project, out)
     CHANGES["a section of one condition"](project)
     build_into(project, out)
-    assert _entries(cache_dir) == {"condition": 6, "pages": 6}
+    assert _entries(cache_dir) == {"body": 6, "condition": 6, "pages": 6}
 
 
 def test_a_disabled_cache_finds_and_keeps_nothing(tmp_path):
@@ -200,6 +200,42 @@ def test_conditions_from_the_cache_equal_fresh_ones_and_stay_packed_until_read(p
     assert {hash(c) for c in cached} == {hash(c) for c in fresh_library.conditions}
     copy = pickle.loads(pickle.dumps(cached[0]))
     assert type(copy) is Condition and copy == fresh_library.conditions[0]
+
+
+def test_a_rebuild_reads_the_whole_model_only_of_conditions_it_renders_again(project, tmp_path, monkeypatch):
+    """Small entries come in one query (preload); a condition's body is read when it is rendered."""
+    out = tmp_path / "site"
+    build_into(project, out)
+    reads: list[str] = []
+    real = Cache._read
+    monkeypatch.setattr(Cache, "_read", lambda self, kind, key: reads.append(kind) or real(self, kind, key))
+    for change, bodies in (("a section of one condition", 0), ("a template", 6)):
+        CHANGES[change](project)
+        reads.clear()
+        build_into(project, out)
+        assert reads == ["body"] * bodies, change
+        assert site_digest(out) == fresh(project, tmp_path, name=f"fresh-{bodies}")
+
+
+def test_a_condition_entry_without_its_body_counts_as_missing(project, tmp_path):
+    out, cache_dir = tmp_path / "site", project.root / ".cache" / "build"
+    build_into(project, out)
+    with sqlite3.connect(cache_dir / cache_module.DB_FILE) as db:
+        db.execute("DELETE FROM entry WHERE key IN (SELECT key FROM entry WHERE kind = 'body' LIMIT 2) "
+                   "AND kind = 'body'")
+    CHANGES["a template"](project)                      # every page is rendered again
+    again = build_into(project, out)
+    assert again.cache.misses == 2 + 6 and site_digest(out) == fresh(project, tmp_path)
+    assert _entries(cache_dir) == {"body": 6, "condition": 6, "pages": 6}
+
+
+def test_a_cache_deleted_while_the_build_runs_is_a_clear_error(project, tmp_path):
+    cache = Cache(tmp_path / "cache")
+    cache.put("condition", "k" * 64, ({"slug": "x"}, [], b"not read"))
+    cache.flush()
+    (tmp_path / "cache" / cache_module.DB_FILE).unlink()
+    with pytest.raises(BuildError, match="deleted or damaged while the build was running"):
+        cache.body("k" * 64)
 
 
 def _conditions(project) -> int:
