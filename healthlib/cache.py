@@ -38,7 +38,6 @@ import functools
 import hashlib
 import os
 import pickle
-import platform
 import shutil
 import sqlite3
 import stat
@@ -79,7 +78,7 @@ def code_version() -> str:
     version, and the name and version of every installed distribution (so an upgrade of Jinja,
     Markdown, PyYAML or any other never reuses work done with the old one)."""
     here = Path(__file__).resolve().parent
-    parts: list[bytes | str] = [FORMAT, sys.version, platform.machine()]
+    parts: list[bytes | str] = [FORMAT, sys.version, os.uname().machine]   # platform.machine(), without its import
     for module in sorted(here.glob("*.py")):
         parts += [module.name, module.read_bytes()]
     parts += _installed()

@@ -7,12 +7,10 @@ order a serial one does, and writes the same bytes (tests/test_parallel.py).
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 
 # Below this many items a pool costs more (about 20 ms a worker to start) than it saves.
 THRESHOLD = 48
@@ -35,7 +33,7 @@ def default_jobs() -> int:
 def can_fork() -> bool:
     # Forking a process that runs other threads (a preview server) can copy a held lock into the
     # child; such callers work serially.
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    return hasattr(os, "fork") and threading.active_count() == 1
 
 
 def workers_for(count: int, jobs: int | None) -> int:
@@ -91,6 +89,9 @@ def ordered_imap(work: Callable, items: Sequence, jobs: int | None = None) -> It
     if workers == 1:
         yield from map(work, items)
         return
+    # Imported here: a rebuild that renders a few pages needs no pool (20 ms of imports).
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
     global _work
     chunks = [items[start:end] for start, end in guided_chunks(len(items), workers)]
     _work = work

@@ -6,7 +6,7 @@ import gc
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import batch, pdf
+from . import batch
 from .cache import Cache
 from .errors import Problems
 from .load import Alongside, load_library
@@ -76,6 +76,8 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
     `jobs`: processes for loading and rendering (None: every core; parallel.py)."""
     caches = Path(cache_dir).absolute() if cache_dir else None
     cache = Cache((caches or project.root / ".cache") / "build" if use_cache else None)
+    if pdfs:   # imported only when PDFs are asked for: a build without them spares 8 ms of imports
+        from . import pdf
     skipped = pdf.unavailable() if pdfs else None
     papers = pdf.PAPERS if pdfs and not skipped else ()
     writer = Writer(out_dir, sources=(project.content, project.templates, project.static),

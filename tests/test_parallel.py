@@ -23,17 +23,16 @@ CONDITIONS = parallel.THRESHOLD + 12    # enough that the build goes parallel
 
 # Builds a project; prints the worker count of every process pool started and the problems.
 BUILD = textwrap.dedent("""
-    import json, sys
+    import concurrent.futures, json, sys
     from pathlib import Path
-    from healthlib import parallel
     from healthlib.errors import BuildError
     from healthlib.pipeline import Project, build
     pools = []
-    class Counting(parallel.ProcessPoolExecutor):
+    class Counting(concurrent.futures.ProcessPoolExecutor):
         def __init__(self, workers, *args, **kwargs):
             pools.append(workers)
             super().__init__(workers, *args, **kwargs)
-    parallel.ProcessPoolExecutor = Counting
+    concurrent.futures.ProcessPoolExecutor = Counting   # parallel.py imports it when it needs a pool
     try:
         build(Project.at(Path(sys.argv[1])), Path(sys.argv[2]), pdfs=False, use_cache=sys.argv[4] == "cache",
               jobs=int(sys.argv[3]))
