@@ -5,10 +5,13 @@ Markdown fields keep their source text (for checks) and their rendered, sanitize
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from markupsafe import Markup
+
+from .markup import plain_text
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,12 @@ class Text:
 
     def __bool__(self) -> bool:
         return bool(self.source.strip())
+
+    @functools.cached_property
+    def plain(self) -> str:
+        """The visible text of `html`, worked out once: structured data and the appointment
+        sheet's checkbox labels both read it."""
+        return plain_text(self.html)
 
     def __reduce__(self):
         # A cached condition holds ~110 of these: pickled as three plain values they take 40%

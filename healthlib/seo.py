@@ -13,7 +13,6 @@ import re
 
 from markupsafe import Markup
 
-from .markup import plain_text
 from .model import Condition, Library, Site
 
 SCHEMA_ORG = "https://schema.org"
@@ -89,7 +88,7 @@ def medical_condition(condition: Condition) -> dict:
     sections = {s.id: s for s in condition.sections}
     for section_id, prop, item_type in CONDITION_PROPERTIES:
         section = sections.get(section_id)
-        names = [plain_text(item.html) for item in section.all_items] if section else []
+        names = [item.plain for item in section.all_items] if section else []
         if names:
             data[prop] = [name if item_type is None else _named(item_type, name) for name in names]
     return data
@@ -127,7 +126,7 @@ def faq_page(library: Library, condition: Condition, out_path: str) -> dict | No
         "url": absolute(library.site, out_path),
         "mainEntity": [
             _named("Question", entry.question,
-                   acceptedAnswer={"@type": "Answer", "text": plain_text(entry.answer.html)})
+                   acceptedAnswer={"@type": "Answer", "text": entry.answer.plain})
             for entry in condition.faq
         ],
     }

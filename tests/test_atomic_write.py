@@ -388,6 +388,17 @@ def test_file_the_build_did_not_make_stops_the_next_build_instead_of_being_delet
     assert site_digest(out) == before
 
 
+def test_a_link_to_a_folder_put_in_the_site_stops_the_next_build(tmp_path: Path):
+    out = tmp_path / "site"
+    _write(out, {"index.html": b"one", "calciphylaxis/index.html": b"page"})
+    (tmp_path / "photos").mkdir()
+    (out / "calciphylaxis" / "photos").symlink_to(tmp_path / "photos")
+    with pytest.raises(BuildError) as refused:
+        _write(out, {"index.html": b"two"})
+    assert [p.path for p in refused.value.problems] == [str(out / "calciphylaxis" / "photos")]
+    assert (out / "calciphylaxis" / "photos").is_symlink() and (out / "index.html").read_bytes() == b"one"
+
+
 def test_two_pages_for_one_address_are_refused():
     writer = Writer(Path("unused"))
     writer.add("calciphylaxis/index.html", b"one")
@@ -413,3 +424,16 @@ def test_page_addresses_are_read_as_posix_paths_are(path: str):
     except BuildError:
         got = None
     assert got == expected
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="renameat2 is Linux's")
+def test_on_linux_the_new_site_takes_the_old_ones_place_in_one_exchange(tmp_path: Path, monkeypatch):
+    """No moment without a site: the swap is renameat2(RENAME_EXCHANGE), not two renames."""
+    out = tmp_path / "site"
+    _write(out, {"index.html": b"one"})
+    renames = []
+    real_rename = os.rename
+    monkeypatch.setattr(os, "rename", lambda a, b: renames.append((Path(a).name, Path(b).name)) or real_rename(a, b))
+    _write(out, {"index.html": b"two"})
+    assert (out / "index.html").read_bytes() == b"two"
+    assert all("site" not in names for names in renames), renames   # the fallback renames "site" twice
