@@ -148,6 +148,22 @@ def test_two_builds_of_the_same_content_are_byte_identical(tmp_path):
     assert runs[0] == runs[1] and len(runs[0]) >= 3
 
 
+def test_build_py_ends_with_its_output_and_exit_code_and_a_profiler_still_reports(tmp_path):
+    """build.py ends with os._exit: what it printed must still be out, and a profiler's report written."""
+    import pstats
+    out = tmp_path / "site"
+    done = subprocess.run([sys.executable, "build.py", "build", "--no-pdf", "--out", str(out)], cwd=REPO,
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.rstrip().endswith(f"Open {out / 'index.html'}"), done
+    failed = subprocess.run([sys.executable, "build.py", "build", "--content", str(tmp_path / "none"), "--out",
+                             str(out)], cwd=REPO, capture_output=True, text=True)
+    assert failed.returncode == 1 and "the content folder does not exist" in failed.stderr
+    report = tmp_path / "build.prof"
+    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(report), "build.py", "build", "--no-pdf", "--out",
+                    str(out)], cwd=REPO, check=True, capture_output=True)
+    assert pstats.Stats(str(report)).total_calls > 0
+
+
 def test_undefined_template_variable_is_an_error_naming_template_and_line(tmp_path, library):
     templates = tmp_path / "templates"
     shutil.copytree(REPO / "templates", templates)
