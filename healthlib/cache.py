@@ -49,6 +49,7 @@ from pathlib import Path
 
 from .errors import BuildError, Problem
 from .model import Condition
+from .sources import read_bytes
 
 # Bump when what an entry holds changes shape without any module's source changing.
 FORMAT = "healthlib-cache-3"
@@ -115,8 +116,7 @@ def folder_key(folder: Path, content: Path, base: Path, keep: dict[str, bytes] |
             if entry.is_symlink():
                 parts += ["link", os.readlink(entry.path), os.path.realpath(entry.path)]
             if entry.is_file():
-                with open(entry.path, "rb") as f:
-                    data = f.read()
+                data = read_bytes(entry.path)
                 parts += ["file", data]
                 if keep is not None and not entry.is_symlink():
                     keep[entry.path] = data
