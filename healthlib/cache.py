@@ -1,7 +1,7 @@
 """The build's content cache: work done by an earlier build, found again by the hash of its inputs.
 
 Three kinds of entry, each stored under a sha256 key in one SQLite database
-(`entries.sqlite`; SQLite is in Python's standard library):
+(`cache.sqlite`; SQLite is in Python's standard library):
   condition  what the A-Z index, the sitemap and the keys read of a condition folder's loaded
              model (and its warnings), keyed by the bytes and names of every file in the
              folder, where the folder is, and the build's code
@@ -56,7 +56,8 @@ FORMAT = "healthlib-cache-3"
 KINDS = ("condition", "body", "pages")
 # Entries preload() reads; a "body" is read when needed, by its key.
 _SMALL_KINDS = ("condition", "pages")
-DB_FILE = "entries.sqlite"
+DB_FILE = "cache.sqlite"
+OLD_DB_FILE = "entries.sqlite"   # older versions' (a table WITHOUT ROWID, see _with_database)
 # New entries wait in memory until flush(); past this many bytes they are written at once, so
 # memory stays flat whatever the library's size, and a cold build writes them while its workers
 # still run rather than all at the end (0.13 s for 1,000 conditions).
@@ -243,7 +244,7 @@ def _newest(signature: tuple) -> int:
 
 
 class Cache:
-    """Pickled values in `folder`/entries.sqlite by kind and key; `Cache(None)` stores nothing
+    """Pickled values in `folder`/cache.sqlite by kind and key; `Cache(None)` stores nothing
     and finds nothing."""
 
     def __init__(self, folder: Path | None):
@@ -422,8 +423,11 @@ class Cache:
                 self.folder.mkdir(parents=True, exist_ok=True)
                 db = sqlite3.connect(self.folder / DB_FILE, timeout=10, isolation_level=None)
                 try:
+                    # An ordinary table: one WITHOUT ROWID keeps each row in its b-tree's own pages,
+                    # and a 25 KB body spilled into chains of them (writing 1,000 conditions took
+                    # 0.11 s of CPU, 0.05 s now).
                     db.execute("CREATE TABLE IF NOT EXISTS entry (kind TEXT NOT NULL, key TEXT NOT NULL, "
-                               "value BLOB NOT NULL, PRIMARY KEY (kind, key)) WITHOUT ROWID")
+                               "value BLOB NOT NULL, PRIMARY KEY (kind, key))")
                     db.execute("BEGIN IMMEDIATE")
                     change(db)
                     db.execute("COMMIT")
@@ -473,6 +477,7 @@ class Cache:
             self._write_file(self.folder / FOLDERS_FILE, self._folders_now)
         for stale in self.folder.glob(".tmp-*"):   # left by a killed build
             stale.unlink(missing_ok=True)
+        (self.folder / OLD_DB_FILE).unlink(missing_ok=True)
         for kind in KINDS:   # a file per entry, as older versions kept them
             shutil.rmtree(self.folder / kind, ignore_errors=True)
 

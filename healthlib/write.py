@@ -193,8 +193,7 @@ def _fill(tmp: str, files: dict[str, bytes], from_current: dict[str, bytes], cur
                     continue
                 os.unlink(target)
             if source is None or not _link(source, target):
-                with open(target, "wb") as f:
-                    f.write(data)
+                _write_file(target, data)
 
     # Making a file or folder is the slow part of a cold build, in the kernel, and a thread
     # waiting on it lets go of the GIL: top-level folders (one per condition) with files to
@@ -274,6 +273,18 @@ def _plain_bytes(path: str | Path, size: int | None = None) -> bytes | None:
             return f.read()
     except OSError:
         return None
+
+
+def _write_file(path: str, data: bytes) -> None:
+    """Write a new file by os.open/os.write: open() adds four system calls, and each call a
+    writing thread makes lets go of the GIL and waits to take it back."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)   # umask applies, as for open()
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def _link(existing: str, target: str) -> bool:

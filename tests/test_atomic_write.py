@@ -346,13 +346,13 @@ def test_an_error_in_a_writing_thread_stops_the_commit_and_the_site_stays(tmp_pa
     out = tmp_path / "site"
     _write(out, {"index.html": b"one"})
     before = site_digest(out)
-    real_open = open
+    real_open = os.open
 
     def failing_open(path, *args, **kwargs):
         if str(path).endswith("c017/index.html"):
             raise OSError(28, "No space left on device")
         return real_open(path, *args, **kwargs)
-    monkeypatch.setattr("builtins.open", failing_open)
+    monkeypatch.setattr(os, "open", failing_open)
     with pytest.raises(OSError, match="No space left"):
         _write(out, {f"c{i:03}/index.html": b"x" for i in range(3 * write.THREADS_FROM)})
     monkeypatch.undo()

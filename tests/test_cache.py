@@ -51,7 +51,7 @@ def _entries(cache_dir) -> dict[str, int]:
 def test_the_cache_lives_in_the_folder_given_and_is_safe_to_delete(project, tmp_path):
     cache_dir = tmp_path / "elsewhere"
     build_into(project, tmp_path / "site", cache_dir=cache_dir)
-    assert sorted(p.name for p in (cache_dir / "build").iterdir()) == ["entries.sqlite", "folders", "templates"]
+    assert sorted(p.name for p in (cache_dir / "build").iterdir()) == ["cache.sqlite", "folders", "templates"]
     assert not (project.root / ".cache").exists()
     with sqlite3.connect(cache_dir / "build" / cache_module.DB_FILE) as db:
         db.execute("UPDATE entry SET value = substr(value, 1, 10) WHERE kind = 'pages'")   # damaged
@@ -59,6 +59,16 @@ def test_the_cache_lives_in_the_folder_given_and_is_safe_to_delete(project, tmp_
     result = build_into(project, tmp_path / "site", cache_dir=cache_dir)
     assert result.cache.misses == 6 + 3
     assert site_digest(tmp_path / "site") == fresh(project, tmp_path)
+
+
+def test_what_older_versions_kept_in_the_cache_folder_is_removed(project, tmp_path):
+    cache_dir = project.root / ".cache" / "build"
+    cache_dir.mkdir(parents=True)
+    (cache_dir / cache_module.OLD_DB_FILE).write_bytes(b"an older version's database")
+    (cache_dir / "condition").mkdir()
+    (cache_dir / "condition" / ("0" * 64)).write_bytes(b"an entry in a file of its own")
+    build_into(project, tmp_path / "site")
+    assert sorted(p.name for p in cache_dir.iterdir()) == [cache_module.DB_FILE, "folders", "templates"]
 
 
 @pytest.mark.parametrize("damage", ["junk bytes", "cut short", "empty"])
