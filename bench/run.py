@@ -21,6 +21,7 @@ Run from the bench venv (`make bench` makes it): python bench/run.py [--quick]
 from __future__ import annotations
 
 import argparse
+import compileall
 import math
 import os
 import platform
@@ -103,6 +104,9 @@ def snapshot(work: Path) -> Path:
     src.mkdir()
     for name in SOURCES:
         (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, src / name)
+    # Compiled to bytecode, as pip compiles MkDocs and Pelican when it installs them: with
+    # PYTHONDONTWRITEBYTECODE set (as on this machine) each build would compile it again.
+    compileall.compile_dir(src / "healthlib", quiet=1)
     return src
 
 
