@@ -327,7 +327,12 @@ def explain_terms(page_html: str, glossary, skip: tuple[str, ...] = ()) -> str:
 # token and no tag or comment holds '<' or '>' inside.
 _WS = r"[ \t\n\r\f]"
 _NAME_END = r"[ \t\n\r\f/>]"
-_ATTRIBUTES = rf"""(?:{_WS}++[a-zA-Z_:][-a-zA-Z0-9_:.]*+(?:="[^"<>]*+"|='[^'<>]*+')?+)*+{_WS}*+"""
+# A repeated group is made atomic, (?>(?:...)*), not possessive, (?:...)*+: before Python 3.11.5 a
+# possessive group matched where it must not (CPython gh-106052, gh-100061), so on Debian 12's
+# Python 3.11.2 every page went to HTMLParser (rendering 4x slower) and an odd one came out
+# different. A possessive repeat of one character class, [^<]*+, is not affected.
+_ATTRIBUTES = (rf"""(?>(?:{_WS}++[a-zA-Z_:][-a-zA-Z0-9_:.]*+(?>(?:="[^"<>]*+"|='[^'<>]*+')?))*)"""
+               rf"""{_WS}*+""")
 _BLOCKING = NO_EXPLAIN - VOID
 _RAW_TEXT = {"script", "style"}          # HTMLParser ends their text at the first '</script'
 
@@ -351,12 +356,12 @@ def _one_of(words) -> str:
 _SIGNIFICANT = _one_of(_BLOCKING | {"main"})
 # Text, and tokens that do not change what may be explained: tags (names in lower case, and
 # end tags without spaces, as HTMLParser writes them back), comments without '--', a doctype.
-_PLAIN = rf"""(?:[^<]*+(?:
+_PLAIN = rf"""(?>(?:[^<]*+(?:
       </(?!(?:{_SIGNIFICANT})>)[a-z][a-z0-9-]*+>
     | <(?!(?:{_SIGNIFICANT}){_NAME_END})[a-z][a-z0-9-]*+{_ATTRIBUTES}/?>
-    | <!--(?:[^<>-]|-(?!-))*+-->
+    | <!--(?>(?:[^<>-]|-(?!-))*)-->
     | <![dD][oO][cC][tT][yY][pP][eE][^<>]*+>
-    ))*+[^<]*+"""
+    ))*)[^<]*+"""
 # Then the next significant token: a whole element never explained with plain content (which
 # changes nothing around it: HTMLParser pushes and pops it), or the start or end tag of <main>
 # or of such an element. Matched one after the other from the start of the page, so that each

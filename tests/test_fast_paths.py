@@ -207,6 +207,13 @@ def test_glossary_shortcut_takes_well_formed_pages_and_matches_html_parser(page)
     assert fast == html_parser_explain(page)
 
 
+def test_the_glossary_shortcut_repeats_no_group_possessively():
+    # '(...)*+' matched wrongly before Python 3.11.5 (CPython gh-106052): on Debian 12's 3.11.2
+    # every page then fell back to HTMLParser. Groups are repeated inside atomic groups instead.
+    for regex in (markup._SEGMENT, markup._REST):
+        assert re.search(rb"\)[*+?}]\+", regex.pattern) is None, regex.pattern
+
+
 def test_the_glossary_shortcut_knows_every_character_a_regex_takes_for_ascii():
     # bytes.find sees only ASCII: a page with any other character that a case-insensitive regex
     # matches to an ASCII one (like the Kelvin sign to k) must have its terms found by regex.
