@@ -17,7 +17,7 @@ def _gen(name: str, *cold: float) -> run.Generator:
 def test_growth_divides_by_the_smaller_library_built_in_turns_not_minutes_before():
     # The 1,000 of the earlier rows was built on a fast spell (3 s); the one built in turns with
     # the 5,000 shows the machine's speed at that time (3.6 s).
-    twin = f"healthlib, {run.GROWTH_BASE:,} again (in turns)"
+    twin = run.GROWTH_TWIN
     results = {1000: [_gen("healthlib", 3.0, 3.1, 2.9)],
                5000: [_gen("healthlib", 18.0, 18.5, 17.5), _gen(twin, 3.6, 3.5, 3.7)]}
     growth = next(line for line in run.targets(results) if line.startswith("- Growth"))
