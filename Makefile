@@ -13,7 +13,7 @@ VENV ?= .venv
 PY = $(VENV)/bin/python
 PYTHON ?= python3
 PYTEST_ARGS ?=
-# `make test` ends with `make audit` (Lighthouse, about a minute); AUDIT=no leaves it out.
+# `make test` ends with `make audit` (Lighthouse, about two minutes); AUDIT=no leaves it out.
 AUDIT ?= yes
 
 # Stamp files: re-install when pyproject.toml changes (or the venv is new).
@@ -133,7 +133,8 @@ test-other-python: compile
 	fi
 
 # Lighthouse (pinned in package-lock.json) on every page in site/sitemap.xml, mobile preset, with
-# Debian's Chromium; fails below performance 95, accessibility/best practices/SEO 100.
+# Debian's Chromium, three runs a page judged by the median run; fails below performance 95,
+# accessibility/best practices/SEO 100.
 audit: build npm-deps
 	$(PY) scripts/audit.py site
 
