@@ -63,10 +63,15 @@ def sitemap_paths(site_dir: Path) -> list[str]:
     return [loc[len(base):] for loc in locs]
 
 
+def score(report: dict, category: str) -> int:
+    """A category's score, 0..100 (Lighthouse gives 0..1, or null when it could not score it)."""
+    return round((report["categories"][category]["score"] or 0) * 100)
+
+
 def summarise(path: str, report: dict, runs: tuple[int, ...] = ()) -> PageResult:
     """The scores, transfer size and point-losing audits of one Lighthouse JSON report."""
     categories = report["categories"]
-    scores = {c: round((categories[c]["score"] or 0) * 100) for c in TARGETS if c in categories}
+    scores = {c: score(report, c) for c in TARGETS if c in categories}
     lost = []
     for c, target in TARGETS.items():
         if scores.get(c, 0) >= target:
@@ -92,8 +97,11 @@ def median_run(reports: list[Path]) -> int:
 def judge(path: str, reports: list[Path]) -> PageResult:
     """One page's result from its saved Lighthouse reports (one per run): the median run's."""
     runs = [json.loads(r.read_text(encoding="utf-8")) for r in reports]
+    for run in runs:
+        if run.get("runtimeError"):
+            raise RuntimeError(f"lighthouse could not audit /{path}: {run['runtimeError']}")
     median = runs[median_run(reports)] if len(runs) > 1 else runs[0]
-    return summarise(path, median, tuple(round((r["categories"]["performance"]["score"] or 0) * 100) for r in runs))
+    return summarise(path, median, tuple(score(r, "performance") for r in runs))
 
 
 def lighthouse(url: str, out: Path) -> None:
@@ -103,9 +111,6 @@ def lighthouse(url: str, out: Path) -> None:
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
     if proc.returncode != 0 or not out.is_file():
         raise RuntimeError(f"lighthouse failed on {url} (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
-    report = json.loads(out.read_text(encoding="utf-8"))
-    if report.get("runtimeError"):
-        raise RuntimeError(f"lighthouse could not audit {url}: {report['runtimeError']}")
 
 
 def audit(site_dir: Path, reports: Path, runs: int = RUNS) -> list[PageResult]:

@@ -375,6 +375,12 @@ def test_audit_fails_a_page_whose_median_run_is_below_target_even_if_one_run_pas
     assert any(line.startswith("performance: total-blocking-time") for line in result.lost)
 
 
+def test_audit_stops_with_the_page_named_when_any_run_could_not_load_it(audit_script, tmp_path):
+    broken = timed_report(1, 900, 1000) | {"runtimeError": {"code": "NO_FCP", "message": "The page did not paint"}}
+    with pytest.raises(RuntimeError, match="could not audit /calciphylaxis/.*NO_FCP"):
+        judged(audit_script, tmp_path, [timed_report(1, 900, 1000), broken, timed_report(1, 950, 1050)])
+
+
 def test_audit_visits_every_page_in_the_sitemap(audit_script, built_site, library):
     paths = audit_script.sitemap_paths(built_site)
     assert [library.site.base_url + p for p in paths] == sorted(published_urls(built_site, library.site.base_url),
