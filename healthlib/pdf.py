@@ -1,31 +1,37 @@
 """Stage 3b, PDFs: each condition's blank appointment sheet as US Letter and A4 PDF files.
 
 WeasyPrint is optional (the `pdf` extra). Without it the build makes no PDFs, links none, and
-says so once. It takes about a second a PDF, so every PDF is kept in a cache folder the build
-owns (`.cache/pdf/` in the project; safe to delete), named by a sha256 of everything that
-shapes it: the sheet's HTML, the site's stylesheets, the paper and the renderer's version.
-Nothing here writes the site: PDFs go to the Writer like every other file.
+says so once. A PDF takes a fifth of a second or more, so every PDF is kept in a cache folder
+the build owns (`.cache/pdf/` in the project; safe to delete), named by a sha256 of everything
+that shapes it: the sheet's HTML, the site's stylesheets, the paper and the renderer's version.
+Each entry's name also holds its page count, so a sheet that runs long is reported on every
+build, not only the one that made it. Nothing here writes the site: PDFs go to the Writer like
+every other file. Which sheets to make, and on how many cores: sheet_batch.py.
 """
 from __future__ import annotations
 
+import functools
+import gc
 import hashlib
 import logging
 import os
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin
 
 from .errors import BuildError, Problem
-from .model import Condition
 
 # Bump when this module changes how a PDF is made, so old cache entries are not reused.
-CACHE_FORMAT = "sheet-pdf-1"
+CACHE_FORMAT = "sheet-pdf-2"
 # Cache entries no build has used for this long are deleted.
 UNUSED_DAYS = 30
 # Resolves the sheet's relative links when the site has no absolute address of its own.
 FALLBACK_ROOT = "https://site.invalid/"
+# The pages a sheet is meant to fit on (docs/appointment-sheet.md); a longer one is warned about.
+MAX_PAGES = 2
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,13 @@ class Paper:
 PAPERS = (Paper("letter", "US Letter", "letter"), Paper("a4", "A4", "A4"))
 
 
+@dataclass(frozen=True)
+class SheetPdf:
+    paper: Paper
+    data: bytes
+    pages: int
+
+
 def unavailable() -> str | None:
     """Why this machine cannot make PDFs (one line), or None when it can."""
     try:
@@ -52,58 +65,123 @@ def unavailable() -> str | None:
     return None
 
 
-def sheet_pdfs(conditions: Iterable[Condition], files: Mapping[str, bytes], root_url: str,
-               cache_dir: Path | None) -> Iterator[tuple[str, bytes]]:
-    """(site path, PDF bytes) for every paper of every condition's sheet.
-
-    files     the site's files so far (the sheet pages and their stylesheets), by site path
-    root_url  the site's address; links in the PDF lead there
-    cache_dir where to keep PDFs between builds; None for no cache
-    """
-    root = root_url if root_url.startswith(("https://", "http://")) else FALLBACK_ROOT
-    styles = b"".join(files[p] for p in sorted(files) if p.startswith("assets/") and p.endswith(".css"))
-    cache = _Cache(cache_dir)
-    for condition in conditions:
-        page = condition.prep_url + "index.html"
-        for paper in PAPERS:
-            key = _key(files[page], styles, root, paper)
-            data = cache.get(key)
-            if data is None:
-                data = render(page, files, root, paper)
-                cache.put(key, data)
-            yield condition.prep_url + paper.filename(condition.slug), data
-    cache.prune()
+def site_root(root_url: str) -> str:
+    """The address the sheets' links lead to: the site's own, or a stand-in when it has none."""
+    return root_url if root_url.startswith(("https://", "http://")) else FALLBACK_ROOT
 
 
-def render(page: str, files: Mapping[str, bytes], root: str, paper: Paper) -> bytes:
-    """One PDF of the site page `page`, laid out on `paper`. Reads only from `files`."""
+def stylesheets(files: Mapping[str, bytes]) -> bytes:
+    """Every stylesheet of the site: part of each PDF's cache key."""
+    return b"".join(files[p] for p in sorted(files) if p.startswith("assets/") and p.endswith(".css"))
+
+
+def key(html: bytes, styles: bytes, root: str, paper: Paper) -> str:
+    """The cache key of one PDF: a hash of everything that shapes it."""
     import weasyprint
-    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+    return _digest(CACHE_FORMAT, weasyprint.__version__, html, styles, root, paper.id, paper.size)
+
+
+class Printer:
+    """Makes sheet PDFs from the site's files (and nothing else), with one WeasyPrint set-up per
+    process: the fonts, the site's parsed stylesheets and the paper sizes are made once, not for
+    every PDF, and a sheet's HTML is parsed once for all its papers."""
+
+    def __init__(self, files: Mapping[str, bytes], root: str):
+        self.files = files
+        self.root = root
+        self._pid: int | None = None    # the process the set-up was made in
+
+    def _setup(self) -> None:
+        # Made in the process that uses it: a forked worker makes its own.
+        import weasyprint
+        from weasyprint.text.fonts import FontConfiguration
+        self._fonts = FontConfiguration()   # Pango's fonts stay loaded from one sheet to the next
+        self._sizes = {p.id: weasyprint.CSS(string=f"@page {{ size: {p.size}; }}", font_config=self._fonts)
+                       for p in PAPERS}
+        self._parsed: dict[str, object] = {}
+        self._pid = os.getpid()
+
+    def sheet(self, page: str) -> tuple[SheetPdf, ...]:
+        """The site page `page` as a PDF on every paper. Raises BuildError naming the page."""
+        if self._pid != os.getpid():
+            self._setup()
+        quiet = logging.getLogger("weasyprint")
+        level, collecting = quiet.level, gc.isenabled()
+        quiet.setLevel(logging.ERROR)   # not the "ignored property" notes about browser-only CSS
+        gc.disable()    # the sheet's many reference cycles are freed in one pass at the end
+        try:
+            return tuple(self._papers(page))
+        finally:
+            gc.collect(0)
+            if collecting:
+                gc.enable()
+            quiet.setLevel(level)
+
+    def _papers(self, page: str) -> Iterator[SheetPdf]:
+        import weasyprint
+        from weasyprint.urls import FatalURLFetchingError
+        fetcher = _site_fetcher()(self.files, self.root)
+        paper = PAPERS[0]
+        try:
+            html = weasyprint.HTML(string=self.files[page].decode("utf-8"), base_url=self.root + page,
+                                   url_fetcher=fetcher)
+            linked = self._linked_stylesheets(html, fetcher)
+            for paper in PAPERS:
+                document = html.render(font_config=self._fonts, stylesheets=[*linked, self._sizes[paper.id]],
+                                       pdf_tags=True)
+                # No dates in the metadata and a fixed identifier: the same sheet gives the same bytes.
+                data = document.write_pdf(pdf_identifier=_digest(self.files[page], paper.id)[:32].encode(),
+                                          pdf_tags=True)
+                yield SheetPdf(paper, data, len(document.pages))
+        except FatalURLFetchingError as exc:
+            raise BuildError([Problem(page, None, f"cannot make the {paper.label} PDF: {exc.__cause__ or exc}. "
+                                      "Link only files the site publishes.")]) from None
+
+    def _linked_stylesheets(self, html, fetcher) -> list:
+        """The page's linked stylesheets, each parsed once per process. WeasyPrint would parse them
+        again for every PDF, so the fetcher hands them to it empty and they are given as the
+        document's user stylesheets instead: the page has no other styles to rank them against."""
+        import weasyprint
+        sheets = []
+        for link in html.etree_element.iter("link"):
+            rels = link.get("rel", "").lower().split()
+            if "stylesheet" not in rels or "alternate" in rels or link.get("media", "all").strip() not in ("all", "print"):
+                continue    # left to WeasyPrint, as any link it may not use
+            url = urljoin(html.base_url, link.get("href", ""))
+            path = fetcher.path(url)
+            if path not in self.files:
+                continue    # WeasyPrint asks the fetcher for it, which refuses it
+            if path not in self._parsed:
+                self._parsed[path] = weasyprint.CSS(string=self.files[path].decode("utf-8"), base_url=url,
+                                                    url_fetcher=fetcher, font_config=self._fonts)
+            sheets.append(self._parsed[path])
+            fetcher.empty.add(url)
+        return sheets
+
+
+@functools.cache
+def _site_fetcher() -> type:
+    """WeasyPrint's URL fetcher for the site's files (a class made once, when WeasyPrint is imported)."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class SiteFiles(URLFetcher):
-        """Serves the stylesheets from memory: no network, no disk, nothing but the site."""
+        """Serves the site's files from memory: no network, no disk, nothing but the site."""
+
+        def __init__(self, files: Mapping[str, bytes], root: str):
+            super().__init__(fail_on_errors=True)
+            self.files, self.root = files, root
+            self.empty: set[str] = set()    # stylesheets the Printer has parsed itself
+
+        def path(self, url: str) -> str | None:
+            return url[len(self.root):].split("#", 1)[0].split("?", 1)[0] if url.startswith(self.root) else None
 
         def fetch(self, url, headers=None):
-            path = url[len(root):].split("#", 1)[0].split("?", 1)[0] if url.startswith(root) else None
-            if path not in files:
+            path = self.path(url)
+            if path not in self.files:
                 raise ValueError(f"{url} is not a file of this site")
-            return URLFetcherResponse(url, files[path], {"Content-Type": _mime(path)})
-
-    page_size = weasyprint.CSS(string=f"@page {{ size: {paper.size}; }}")
-    quiet = logging.getLogger("weasyprint")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)   # not the "ignored property" notes about browser-only CSS
-    try:
-        html = weasyprint.HTML(string=files[page].decode("utf-8"), base_url=root + page,
-                               url_fetcher=SiteFiles(fail_on_errors=True))
-        # No dates in the metadata and a fixed identifier: the same sheet gives the same bytes.
-        return html.write_pdf(stylesheets=[page_size], pdf_identifier=_digest(files[page], paper.id)[:32].encode(),
-                              pdf_tags=True)
-    except FatalURLFetchingError as exc:
-        raise BuildError([Problem(page, None, f"cannot make the {paper.label} PDF: {exc.__cause__ or exc}. "
-                                  "Link only files the site publishes.")]) from None
-    finally:
-        quiet.setLevel(level)
+            return URLFetcherResponse(url, b"" if url in self.empty else self.files[path],
+                                      {"Content-Type": _mime(path)})
+    return SiteFiles
 
 
 def _mime(path: str) -> str:
@@ -119,41 +197,44 @@ def _digest(*parts: bytes | str) -> str:
     return h.hexdigest()
 
 
-def _key(html: bytes, styles: bytes, root: str, paper: Paper) -> str:
-    import weasyprint
-    return _digest(CACHE_FORMAT, weasyprint.__version__, html, styles, root, paper.id, paper.size)
-
-
-class _Cache:
-    """PDFs by key in one folder; writes are atomic, so parallel builds never see half a file."""
+class Cache:
+    """PDFs by key in one folder, as `<key>-<pages>.pdf`; writes are atomic, so parallel builds
+    never see half a file. The folder is listed once, so a lookup costs no system call."""
 
     def __init__(self, folder: Path | None):
         self.folder = folder
+        self._pages: dict[str, int] = {}
+        if folder is not None and folder.is_dir():
+            for name in os.listdir(folder):
+                stem, dash, pages = name.removesuffix(".pdf").rpartition("-")
+                if dash and name.endswith(".pdf") and pages.isdigit():
+                    self._pages[stem] = int(pages)
 
-    def _path(self, key: str) -> Path:
+    def _path(self, key: str, pages: int) -> Path:
         assert self.folder is not None
-        return self.folder / f"{key}.pdf"
+        return self.folder / f"{key}-{pages}.pdf"
 
-    def get(self, key: str) -> bytes | None:
-        if self.folder is None:
+    def get(self, key: str, paper: Paper) -> SheetPdf | None:
+        if key not in self._pages:
             return None
-        path = self._path(key)
+        path = self._path(key, self._pages[key])
         try:
             data = path.read_bytes()
             os.utime(path)          # mark as used, for prune()
         except OSError:
             return None
-        return data
+        return SheetPdf(paper, data, self._pages[key])
 
-    def put(self, key: str, data: bytes) -> None:
+    def put(self, key: str, made: SheetPdf) -> None:
         if self.folder is None:
             return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".pdf")
             with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(tmp, self._path(key))
+                out.write(made.data)
+            os.replace(tmp, self._path(key, made.pages))
+            self._pages[key] = made.pages
         except OSError:
             pass                    # a cache that cannot be written only costs time
 

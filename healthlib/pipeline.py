@@ -77,7 +77,7 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
     caches = Path(cache_dir).absolute() if cache_dir else None
     cache = Cache((caches or project.root / ".cache") / "build" if use_cache else None)
     if pdfs:   # imported only when PDFs are asked for: a build without them spares 8 ms of imports
-        from . import pdf
+        from . import pdf, sheet_batch
     skipped = pdf.unavailable() if pdfs else None
     papers = pdf.PAPERS if pdfs and not skipped else ()
     writer = Writer(out_dir, sources=(project.content, project.templates, project.static),
@@ -102,8 +102,8 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
             writer.add_all(renderer.pages(rendered=batch.condition_pages(renderer, cache, jobs, writer.current,
                                                                          early.done)))
         if papers:
-            writer.add_all(pdf.sheet_pdfs(library.conditions, writer.files, library.site.base_url,
-                                          caches / "pdf" if caches else project.pdf_cache))
+            writer.add_all(sheet_batch.sheet_pdfs(library.conditions, writer.files, library.site.base_url,
+                                                  caches / "pdf" if caches else project.pdf_cache, problems, jobs))
         writer.commit()
     finally:
         cache.flush()   # what was worked out is kept even when the build fails
