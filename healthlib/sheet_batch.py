@@ -66,9 +66,9 @@ def long_sheet(condition: Condition, sheet_html: bytes, long: Sequence[pdf.Sheet
     """The warning for a sheet that runs past pdf.MAX_PAGES: its pages, and its longest lists."""
     papers = " and ".join(f"{s.pages} pages on {s.paper.label}" for s in long)
     lists = longest_lists(condition, sheet_html.decode("utf-8"))
-    named = "; its longest lists: " + ", ".join(lists) if lists else ""
-    return (f"the appointment sheet needs {papers}; it should fit on {pdf.MAX_PAGES}{named}. "
-            "Shorten the longest lists (or their items), then build again and look at the PDF.")
+    named = " Its longest lists: " + ", ".join(lists) + "." if lists else ""
+    return (f"the appointment sheet needs {papers} (it should fit on {pdf.MAX_PAGES}).{named} "
+            "Shorten the longest lists or their items, then build again and look at the PDF.")
 
 
 def longest_lists(condition: Condition, sheet_html: str) -> list[str]:
