@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from conftest import REPO_ROOT
+from healthlib import pipeline
 
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "site.yml"
 # `uses: owner/repo@<40 hex> # vX.Y.Z`: the SHA is what runs, the comment says which release it is.
@@ -106,7 +107,8 @@ def test_expressions_read_only_known_contexts_and_existing_step_ids(text, workfl
     assert expressions
     step_ids = {s["id"] for job in workflow["jobs"].values() for s in steps(job) if "id" in s}
     for expression in expressions:
-        for context, rest in re.findall(r"\b([a-z_]+)\.([\w.-]+)", expression):
+        unquoted = re.sub(r"'[^']*'", "''", expression)   # 'site.yaml' is a file name, not a context
+        for context, rest in re.findall(r"\b([a-z_]+)\.([\w.-]+)", unquoted):
             assert context in CONTEXTS, f"unknown context '{context}' in {expression!r}"
             if context == "steps":
                 assert rest.split(".")[0] in step_ids, f"no step with id '{rest.split('.')[0]}'"
@@ -115,3 +117,21 @@ def test_expressions_read_only_known_contexts_and_existing_step_ids(text, workfl
 def test_runs_on_debian_like_the_developers_and_ci(workflow):
     _, build = job_that_uses(workflow, "actions/upload-pages-artifact")
     assert str(build["container"]).startswith("debian:"), "the tests use Debian's /usr/bin/chromium"
+
+
+def test_keeps_the_sheet_pdf_cache_between_runs_and_restores_any_earlier_one_before_the_build(workflow):
+    _, job = job_that_uses(workflow, "actions/cache")
+    [cache] = [s for s in steps(job) if s.get("uses", "").startswith("actions/cache@")]
+    pdf_cache = pipeline.Project.at(REPO_ROOT).pdf_cache.relative_to(REPO_ROOT).as_posix()
+    assert cache["with"]["path"].rstrip("/") == pdf_cache
+    key, restore = cache["with"]["key"], cache["with"]["restore-keys"].split()
+    # A new key whenever an input of the PDFs changes (so what a run made is saved), and a prefix
+    # of it to restore from when the key is new (so unchanged sheets are not made again).
+    hashed = re.fullmatch(r"([\w.-]+)\$\{\{ hashFiles\((.*)\) \}\}", key)
+    assert hashed, key
+    inputs = {arg.strip().strip("'") for arg in hashed.group(2).split(",")}
+    assert {"content/**", "templates/**", "static/**", "site.yaml", "pyproject.toml"} <= inputs
+    assert restore == [hashed.group(1)]
+    names = [s["name"] for s in steps(job)]
+    builds = [s["name"] for s in steps(job) if re.fullmatch(r"make build\b.*", s.get("run", "").strip())]
+    assert builds and names.index(cache["name"]) < names.index(builds[0]), "restore before the build"
