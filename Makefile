@@ -148,8 +148,8 @@ BENCH_ARGS ?=
 $(BENCH_PY):
 	$(PYTHON) -m venv $(BENCH_VENV)
 
-$(BENCH_STAMP): pyproject.toml | $(BENCH_PY)
-	$(BENCH_PY) -m pip install --disable-pip-version-check -q -e '.[bench]'
+$(BENCH_STAMP): pyproject.toml Makefile | $(BENCH_PY)
+	$(BENCH_PY) -m pip install --disable-pip-version-check -q -e '.[bench,pdf]'
 	@touch $@
 
 bench: $(BENCH_STAMP)

@@ -7,6 +7,8 @@ builds the same Markdown, one page per condition, and is timed for:
   warm   the same build again, nothing changed
   edit   the same build after one section of one condition changed
   peak   the largest resident memory of any process of those builds (getrusage of the child)
+The default build, PDFs included ("healthlib with PDFs"), is timed too at 100 and 1,000
+conditions, with fewer cold runs; its edit adds a symptom, which its sheet's PDFs show.
 Each time is the median of several runs: 5 at 100 and 1,000 conditions and 3 at 5,000 (--quick:
 3 and 1), fewer for a generator whose builds would take longer than its time budget; above
 1,000 conditions the other generators build once, cold only (or are skipped when even that
@@ -17,6 +19,8 @@ Our build runs from a snapshot of the code taken when the benchmark starts, so e
 the checkout while it runs do not mix into the figures.
 
 Run from the bench venv (`make bench` makes it): python bench/run.py [--quick]
+Only the PDF rows, this checkout in turns with another's:
+    python bench/run.py --pdf-only [--sizes 100] [--before OLD_CHECKOUT] [--cold-runs N]
 """
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -43,6 +48,7 @@ from page_weight import BUDGET_GZIP, BUDGET_RAW, build_site, no_pdf_option, page
 
 BIN = Path(sys.executable).parent
 EDITED_SECTION = "key-takeaway.md"     # the last section: appending to its body is appending to the file
+SHEET_SECTION = "symptoms.md"          # its lists are on the appointment sheet: an edit there remakes its PDFs
 DOC = ROOT / "docs" / "benchmarks.md"
 HISTORY = HERE / "profile-history.md"  # hand-kept profiles from before the optimisations
 SOURCES = ("build.py", "healthlib", "templates", "static", "site.yaml")   # what our build runs from
@@ -50,6 +56,11 @@ BUDGET_S = 120                          # per generator and size, for everyone b
 LARGEST_BUILD_S = 180                   # above 1,000 conditions the others build once, if this fits
 GROWTH_BASE = 1000                      # growth is measured against this size, built in turns
 GROWTH_TWIN = f"healthlib, {GROWTH_BASE:,} again (in turns)"   # that build's row
+WITH_PDFS = "healthlib with PDFs"       # the default build, as users and CI run it
+PDF_SIZES = (100, 1000)                 # the sizes it is timed at (5,000 would take a quarter of an hour)
+PDF_COLD_RUNS = {100: 3, 1000: 1}       # its cold builds take minutes at 1,000
+PDF_COLD_TARGET_S = 180                 # the issue's targets for it at 1,000 conditions
+PDF_EDIT_TARGET_S = 2
 
 
 # ------------------------------------------------------------------ measuring one process
@@ -92,6 +103,9 @@ class Generator:
     skipped: str = ""
     only_cold: bool = False          # one cold build only (the others, at the largest size)
     in_turns: bool = False           # cold builds only, as many as the most runs of its size
+    cold_runs: int | None = None     # at most this many cold builds (its warm and edited ones are quick)
+    edit: Callable[[Path, int], None] | None = None   # the one-section edit (default: edit())
+    pdf_digests: list[str] = field(default_factory=list)   # of every PDF, after each cold build
 
     def clean(self) -> None:
         for path in (self.output, *self.scratch):
@@ -126,6 +140,31 @@ def ours(lib: Path, work: Path, src: Path, jobs: int | None = None) -> Generator
         note=" ".join(options + ["--cache DIR"]) + (", one process (to compare)" if jobs == 1 else
                                                    ", one process per core"),
         budget=None if jobs is None else BUDGET_S)
+
+
+def ours_with_pdfs(lib: Path, work: Path, src: Path, name: str = WITH_PDFS, note: str = "") -> Generator:
+    """Our default build, PDFs included, with its caches (content and PDFs) in one folder; its edit
+    adds a symptom, so that the edited condition's sheet, and only it, gets two new PDFs."""
+    project = work / name.replace(" ", "-").replace("/", "-")
+    project.mkdir(parents=True)
+    slug = sorted(p.name for p in (lib / "content").iterdir() if p.is_dir())[0]
+    return Generator(
+        name, metadata.version("healthlib"), src,
+        [sys.executable, str(src / "build.py"), "build", "--content", str(lib / "content"),
+         "--out", str(project / "site"), "--cache", str(project / "cache")],
+        project / "site", lib / "content" / slug / SHEET_SECTION, (project / "cache", project / ".site-old"),
+        note=note or "the default build (Letter and A4 PDF of every sheet) --cache DIR, one process per core; "
+                     "its edit adds a symptom, so that condition's two PDFs are made again",
+        budget=None, edit=add_symptom)
+
+
+def pdf_digest(site: Path) -> str:
+    """One sha256 of every PDF of a site, by path: equal digests, byte-identical PDFs."""
+    import hashlib
+    h = hashlib.sha256()
+    for path in sorted(site.rglob("*.pdf")):
+        h.update(path.relative_to(site).as_posix().encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
 
 
 def _page_copies(lib: Path, folder: Path, front_matter) -> list[Path]:
@@ -242,6 +281,15 @@ def edit(path: Path, run: int) -> None:
         f.write(f"\nThis sentence was added by the benchmark, edit number {run + 1}.\n")
 
 
+def add_symptom(path: Path, run: int) -> None:
+    """Change one section of the sheet: a new item after the first of its first list."""
+    import re
+    text = path.read_text()
+    first = re.search(r"(?m)^( *)- (?!id: )(.+)$", text)
+    path.write_text(text[:first.end()] + f"\n{first.group(1)}- A sign added by the benchmark, edit number "
+                    f"{run + 1}" + text[first.end():])
+
+
 def bench(gens: list[Generator], max_runs: int, log: Path) -> None:
     """Cold, then warm, then edited builds of every generator, as many runs (5, 3 or 1) as fit
     each one's budget. Runs take turns between generators, so a busy spell on the machine
@@ -249,6 +297,10 @@ def bench(gens: list[Generator], max_runs: int, log: Path) -> None:
     for gen in gens:
         gen.clean()
         gen.runs = {"cold": [measure(gen.command, gen.project, log)], "warm": [], "edit": []}
+        gen.pdf_digests = [pdf_digest(gen.output)]
+        if gen.edit is add_symptom and not any(gen.output.rglob("*.pdf")):
+            raise SystemExit(f"bench: {gen.name} made no PDFs: is WeasyPrint installed in {BIN.parent}? "
+                             f"See {log}")
     runs = {}
     for gen in gens:
         first = gen.runs["cold"][0].seconds
@@ -259,11 +311,15 @@ def bench(gens: list[Generator], max_runs: int, log: Path) -> None:
             for gen in gens:
                 if len(gen.runs[kind]) >= runs[gen.name] or ((gen.only_cold or gen.in_turns) and kind != "cold"):
                     continue
+                if kind == "cold" and len(gen.runs[kind]) >= (gen.cold_runs or runs[gen.name]):
+                    continue
                 if kind == "cold":
                     gen.clean()
                 elif kind == "edit":
-                    edit(gen.edited, r)
+                    (gen.edit or edit)(gen.edited, r)
                 gen.runs[kind].append(measure(gen.command, gen.project, log))
+                if kind == "cold":
+                    gen.pdf_digests.append(pdf_digest(gen.output))
 
 
 def median(runs: list[Run]) -> float:
@@ -344,6 +400,28 @@ def targets(results: dict[int, list[Generator]]) -> list[str]:
     return lines
 
 
+def pdf_targets(results: dict[int, list[Generator]]) -> list[str]:
+    """The targets of the default build, PDFs included, with what this run measured."""
+    lines = []
+    ours_pdf = next((g for g in results.get(1000, []) if g.name == WITH_PDFS and g.runs.get("cold")), None)
+    if ours_pdf is not None:
+        cold = median(ours_pdf.runs["cold"])
+        lines.append(f"- Default build with PDFs, 1,000 conditions, cold: {fmt_s(cold)} s (target ≤ "
+                     f"{PDF_COLD_TARGET_S} s): **{'met' if cold <= PDF_COLD_TARGET_S else 'not met'}**.")
+        if ours_pdf.runs["edit"]:
+            edited = median(ours_pdf.runs["edit"])
+            lines.append(f"- Default build with PDFs, 1,000 conditions, after a one-section edit (a symptom "
+                         f"added, so that condition's two PDFs are made again): {fmt_s(edited)} s (target < "
+                         f"{PDF_EDIT_TARGET_S} s): **{'met' if edited < PDF_EDIT_TARGET_S else 'not met'}**.")
+    compared = [(n, g) for n, gens in results.items() for g in gens if g.name == WITH_PDFS and len(g.pdf_digests) > 1]
+    if compared:
+        same = all(len(set(g.pdf_digests)) == 1 for _, g in compared)
+        builds = ", ".join(f"{len(g.pdf_digests)} at {n:,} conditions" for n, g in compared)
+        lines.append(f"- PDFs byte-identical between cold builds ({builds}): **{'met' if same else 'not met'}**; "
+                     "and to a serial build's: `tests/test_sheet_batch.py`.")
+    return lines
+
+
 def weight_lines(site: Path) -> list[str]:
     lines = []
     for page in sorted(p.relative_to(site).as_posix() for p in site.glob("*/index.html")):
@@ -413,7 +491,10 @@ def write_doc(results, pages, weight, prof, started, quick, loads) -> None:
         "- **peak memory**: the largest resident set of any one process of the builds (`getrusage`).",
         "- **pages**: HTML files written. healthlib writes more pages than the others: each condition "
         "also has its appointment-prep sheet page, plus the A-Z index and 404, so pages/s is shown too.",
-        "- healthlib runs with `--no-pdf`: the others make no PDFs.",
+        "- healthlib runs with `--no-pdf`: the others make no PDFs. The row **healthlib with PDFs** is the "
+        "default build, as users and CI run it: every condition's appointment sheet as a US Letter and an A4 "
+        "PDF too. Its one-section edit adds a symptom (the sheet prints the symptoms), so that condition's "
+        "two PDFs are made again; its cold builds are fewer, as they take minutes.",
         f"- **runs**: 5 (3 at 5,000 conditions) unless a generator's cold, warm and edited builds would "
         f"take more than {BUDGET_S} s at that size; then 3 or 1. Above 1,000 conditions the others (and "
         f"healthlib --jobs 1) build once, cold only, and not at all when that one build would take more "
@@ -437,6 +518,7 @@ def write_doc(results, pages, weight, prof, started, quick, loads) -> None:
         "## Targets",
         "",
         *targets(results),
+        *pdf_targets(results),
         "",
         "## Page weight",
         "",
@@ -463,7 +545,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=int, nargs="*", help="library sizes (default 100 1000 5000)")
     ap.add_argument("--no-profile", action="store_true", help="skip the pyinstrument profile")
     ap.add_argument("--work", type=Path, help="scratch folder, kept (default: a temporary folder, removed)")
+    ap.add_argument("--pdf-only", action="store_true",
+                    help="only the default build with PDFs (at 100 and 1,000 unless --sizes); prints its rows, "
+                         "writes no docs/benchmarks.md")
+    ap.add_argument("--before", type=Path, help="with --pdf-only: another checkout's folder (build.py, healthlib, "
+                                                "templates, static, site.yaml) timed in turns with this one")
+    ap.add_argument("--cold-runs", type=int, help="with --pdf-only: cold builds of each (default 3 at 100, 1 at 1,000)")
     args = ap.parse_args(argv)
+    if args.pdf_only:
+        return pdf_only(args)
     started, load_before = time.perf_counter(), os.getloadavg()
     sizes = args.sizes or ([100, 1000] if args.quick else [100, 1000, 5000])
     max_runs = {n: (3 if args.quick else 5) if n <= 1000 else (1 if args.quick else 3) for n in sizes}
@@ -482,6 +572,9 @@ def main(argv: list[str] | None = None) -> int:
             out = work / f"out-{n}"
             out.mkdir()
             gens = [ours(lib, out, src), ours(lib, out, src, jobs=1), mkdocs(lib, out), pelican(lib, out), hugo(lib, out)]
+            if n in PDF_SIZES:
+                gens.append(ours_with_pdfs(lib, out, src))
+                gens[-1].cold_runs = PDF_COLD_RUNS[n]
             if n > GROWTH_BASE and GROWTH_BASE in results:
                 gens.append(growth_twin(work / f"lib-{GROWTH_BASE}", out, src))
             for gen in gens:
@@ -507,6 +600,41 @@ def main(argv: list[str] | None = None) -> int:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
     print(f"bench: wrote {DOC.relative_to(ROOT)} in {(time.perf_counter() - started) / 60:.1f} min")
+    return 0
+
+
+def pdf_only(args) -> int:
+    """The default build with PDFs alone (and, with --before, an older checkout's in turns with it)."""
+    started = time.perf_counter()
+    work = args.work or Path(tempfile.mkdtemp(prefix="healthlib-bench-pdf-"))
+    work.mkdir(parents=True, exist_ok=True)
+    log = work / "bench.log"
+    results, pages = {}, {}
+    try:
+        src = snapshot(work)
+        for n in args.sizes or PDF_SIZES:
+            lib = work / f"lib-{n}"
+            make_library(n, lib)
+            gens = [ours_with_pdfs(lib, work / f"out-{n}", src)]
+            if args.before:
+                gens.append(ours_with_pdfs(lib, work / f"out-{n}", args.before.resolve(), name=f"{WITH_PDFS}, before",
+                                           note=f"the same, from {args.before}"))
+            for gen in gens:
+                gen.cold_runs = args.cold_runs or PDF_COLD_RUNS.get(n, 1)
+            print(f"bench: {n:,} conditions: {', '.join(g.name for g in gens)}", flush=True)
+            bench(gens, 5 if n <= 1000 else 3, log)
+            for gen in gens:
+                pages[(n, gen.name)] = gen.pages()
+            results[n] = gens
+        print("\n".join([*table(results, pages), "", *pdf_targets(results)]))
+        for n, gens in results.items():
+            for gen in gens:
+                print(f"{n:,} {gen.name}: " + "; ".join(f"{kind} " + " ".join(fmt_s(r.seconds) for r in runs)
+                                                        for kind, runs in gen.runs.items()))
+    finally:
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"bench: took {(time.perf_counter() - started) / 60:.1f} min")
     return 0
 
 
