@@ -17,7 +17,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
@@ -84,7 +84,7 @@ def key(html: bytes, styles: bytes, root: str, paper: Paper) -> str:
 class Printer:
     """Makes sheet PDFs from the site's files (and nothing else), with one WeasyPrint set-up per
     process: the fonts, the site's parsed stylesheets and the paper sizes are made once, not for
-    every PDF, and a sheet's HTML is parsed once for all its papers."""
+    every PDF, and a sheet's HTML is parsed once for its papers, asked for one after the other."""
 
     def __init__(self, files: Mapping[str, bytes], root: str):
         self.files = files
@@ -99,43 +99,48 @@ class Printer:
         self._sizes = {p.id: weasyprint.CSS(string=f"@page {{ size: {p.size}; }}", font_config=self._fonts)
                        for p in PAPERS}
         self._parsed: dict[str, object] = {}
+        self._last: tuple | None = None     # (page, its parsed HTML, its stylesheets)
         self._pid = os.getpid()
 
-    def sheet(self, page: str) -> tuple[SheetPdf, ...]:
-        """The site page `page` as a PDF on every paper. Raises BuildError naming the page."""
+    def pdf(self, page: str, paper: Paper) -> SheetPdf:
+        """The site page `page` as a PDF on `paper`. Raises BuildError naming the page."""
         if self._pid != os.getpid():
             self._setup()
         quiet = logging.getLogger("weasyprint")
         level, collecting = quiet.level, gc.isenabled()
         quiet.setLevel(logging.ERROR)   # not the "ignored property" notes about browser-only CSS
-        gc.disable()    # the sheet's many reference cycles are freed in one pass at the end
+        gc.disable()    # the PDF's many reference cycles are freed in one pass at the end
         try:
-            return tuple(self._papers(page))
+            return self._pdf(page, paper)
         finally:
             gc.collect(0)
             if collecting:
                 gc.enable()
             quiet.setLevel(level)
 
-    def _papers(self, page: str) -> Iterator[SheetPdf]:
-        import weasyprint
+    def _pdf(self, page: str, paper: Paper) -> SheetPdf:
         from weasyprint.urls import FatalURLFetchingError
-        fetcher = _site_fetcher()(self.files, self.root)
-        paper = PAPERS[0]
         try:
-            html = weasyprint.HTML(string=self.files[page].decode("utf-8"), base_url=self.root + page,
-                                   url_fetcher=fetcher)
-            linked = self._linked_stylesheets(html, fetcher)
-            for paper in PAPERS:
-                document = html.render(font_config=self._fonts, stylesheets=[*linked, self._sizes[paper.id]],
-                                       pdf_tags=True)
-                # No dates in the metadata and a fixed identifier: the same sheet gives the same bytes.
-                data = document.write_pdf(pdf_identifier=_digest(self.files[page], paper.id)[:32].encode(),
-                                          pdf_tags=True)
-                yield SheetPdf(paper, data, len(document.pages))
+            html, linked = self._page(page)
+            document = html.render(font_config=self._fonts, stylesheets=[*linked, self._sizes[paper.id]],
+                                   pdf_tags=True)
+            # No dates in the metadata and a fixed identifier: the same sheet gives the same bytes.
+            data = document.write_pdf(pdf_identifier=_digest(self.files[page], paper.id)[:32].encode(),
+                                      pdf_tags=True)
+            return SheetPdf(paper, data, len(document.pages))
         except FatalURLFetchingError as exc:
             raise BuildError([Problem(page, None, f"cannot make the {paper.label} PDF: {exc.__cause__ or exc}. "
                                       "Link only files the site publishes.")]) from None
+
+    def _page(self, page: str) -> tuple:
+        """The page's parsed HTML and stylesheets; the last page's are kept for its next paper."""
+        import weasyprint
+        if self._last is None or self._last[0] != page:
+            fetcher = _site_fetcher()(self.files, self.root)
+            html = weasyprint.HTML(string=self.files[page].decode("utf-8"), base_url=self.root + page,
+                                   url_fetcher=fetcher)
+            self._last = (page, html, self._linked_stylesheets(html, fetcher))
+        return self._last[1:]
 
     def _linked_stylesheets(self, html, fetcher) -> list:
         """The page's linked stylesheets, each parsed once per process. WeasyPrint would parse them

@@ -29,3 +29,43 @@ def test_growth_without_a_twin_uses_the_earlier_rows():
     results = {1000: [_gen("healthlib", 3.0)], 5000: [_gen("healthlib", 18.0)]}
     growth = next(line for line in run.targets(results) if line.startswith("- Growth"))
     assert "6.00×" in growth and "**not met**" in growth, growth
+
+
+def _with_pdfs(cold: list[float], edit: list[float], digests: list[str]) -> run.Generator:
+    gen = run.Generator(run.WITH_PDFS, "0", Path("."), [], Path("."), Path("."))
+    gen.runs = {"cold": [run.Run(s, 1.0) for s in cold], "warm": [], "edit": [run.Run(s, 1.0) for s in edit]}
+    gen.pdf_digests = digests
+    return gen
+
+
+def test_the_default_build_with_pdfs_is_judged_at_1000_conditions_cold_and_after_an_edit():
+    met = run.pdf_targets({1000: [_with_pdfs([170.0], [1.2, 1.9, 1.5], ["a", "a"])]})
+    assert len(met) == 3 and all("**met**" in line for line in met), met
+    assert "170.00 s" in met[0] and "1.50 s" in met[1]
+    slow = run.pdf_targets({1000: [_with_pdfs([181.0], [2.0], ["a"])]})
+    assert "**not met**" in slow[0] and "**not met**" in slow[1]
+    assert len(slow) == 2, "one cold build: nothing to compare its PDFs with"
+
+
+def test_pdfs_that_differ_between_two_cold_builds_fail_the_identity_target():
+    [line] = run.pdf_targets({100: [_with_pdfs([30.0, 31.0], [1.0], ["a", "b"])]})
+    assert "2 at 100 conditions" in line and "**not met**" in line
+
+
+def test_the_pdf_builds_edit_adds_an_item_to_a_list_the_sheet_prints(tmp_path):
+    from make_library import make_library
+    from healthlib.load import load_library
+    make_library(1, tmp_path / "lib")
+    content = tmp_path / "lib" / "content"
+    [folder] = [p for p in content.iterdir() if p.is_dir()]
+
+    def symptoms():
+        library, problems = load_library(content, tmp_path / "lib" / "site.yaml")
+        assert not problems.errors
+        return library.conditions[0].section("symptoms").all_items
+
+    before = symptoms()
+    run.add_symptom(folder / run.SHEET_SECTION, 0)
+    after = symptoms()
+    assert len(after) == len(before) + 1
+    assert "edit number 1" in after[1].source

@@ -323,7 +323,7 @@ def test_pdfs_are_byte_identical_across_builds_and_reused_from_the_cache(tmp_pat
     def no_rendering(*args, **kwargs):
         raise AssertionError("a PDF was rendered again although it is in the cache")
 
-    monkeypatch.setattr(pdf.Printer, "sheet", no_rendering)
+    monkeypatch.setattr(pdf.Printer, "pdf", no_rendering)
     pipeline.build(_project(tmp_path / "b"), tmp_path / "b" / "site")
     for rel in pdfs:
         assert (tmp_path / "a" / "site" / rel).read_bytes() == (tmp_path / "b" / "site" / rel).read_bytes(), rel
@@ -333,7 +333,7 @@ def test_pdf_of_a_page_that_needs_a_missing_file_is_a_build_error_naming_the_pag
     page = "x/appointment-prep/index.html"
     html = b'<!DOCTYPE html><html lang="en"><title>x</title><link rel="stylesheet" href="../../assets/gone.css"><p>x'
     with pytest.raises(BuildError) as caught:
-        pdf.Printer({page: html}, "https://example.org/").sheet(page)
+        pdf.Printer({page: html}, "https://example.org/").pdf(page, pdf.PAPERS[0])
     [problem] = caught.value.problems
     assert problem.path == page and "assets/gone.css" in problem.message
 

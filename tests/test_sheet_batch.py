@@ -71,19 +71,19 @@ def test_an_edit_to_one_sheet_list_remakes_only_that_conditions_two_pdfs(tmp_pat
     before = {p: p.read_bytes() for p in out.rglob("*.pdf")}
     entries = _cache_entries(cache / "pdf")
     made = []
-    real_sheet = pdf.Printer.sheet
+    real_pdf = pdf.Printer.pdf
 
-    def counting(printer, page):
-        made.append(page)
-        return real_sheet(printer, page)
+    def counting(printer, page, paper):
+        made.append((page, paper))
+        return real_pdf(printer, page, paper)
 
-    monkeypatch.setattr(pdf.Printer, "sheet", counting)
+    monkeypatch.setattr(pdf.Printer, "pdf", counting)
     edited = sorted(p.name for p in project.content.iterdir() if p.is_dir())[1]
     symptoms = project.content / edited / "symptoms.md"
     _add_items(symptoms, ["Itching that comes back every night"])
     pipeline.build(project, out, cache_dir=cache, jobs=1)
 
-    assert made == [f"{edited}/appointment-prep/index.html"]
+    assert made == [(f"{edited}/appointment-prep/index.html", paper) for paper in pdf.PAPERS]
     assert len(_cache_entries(cache / "pdf") - entries) == len(pdf.PAPERS)
     changed = {p.relative_to(out).as_posix() for p, data in before.items() if p.read_bytes() != data}
     assert changed == {f"{edited}/appointment-prep/{paper.filename(edited)}" for paper in pdf.PAPERS}
