@@ -69,6 +69,7 @@ PDF_EDIT_TARGET_S = 2
 class Run:
     seconds: float
     peak_mb: float
+    cpu: float = 0.0    # user + system seconds of the process and its workers
 
 
 def measure(cmd: list[str], cwd: Path, log: Path) -> Run:
@@ -83,7 +84,7 @@ def measure(cmd: list[str], cwd: Path, log: Path) -> Run:
         proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"bench: '{' '.join(map(str, cmd))}' failed (exit {proc.returncode}); see {log}")
-    return Run(seconds, usage.ru_maxrss / 1024)   # Linux reports KiB
+    return Run(seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)   # Linux reports KiB
 
 
 # ------------------------------------------------------------------ the generators
@@ -629,8 +630,9 @@ def pdf_only(args) -> int:
         print("\n".join([*table(results, pages), "", *pdf_targets(results)]))
         for n, gens in results.items():
             for gen in gens:
-                print(f"{n:,} {gen.name}: " + "; ".join(f"{kind} " + " ".join(fmt_s(r.seconds) for r in runs)
-                                                        for kind, runs in gen.runs.items()))
+                print(f"{n:,} {gen.name}: " + "; ".join(
+                    f"{kind} " + " ".join(f"{fmt_s(r.seconds)} (CPU {fmt_s(r.cpu)})" for r in runs)
+                    for kind, runs in gen.runs.items()))
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
