@@ -145,8 +145,11 @@ class Printer:
     def _linked_stylesheets(self, html, fetcher) -> list:
         """The page's linked stylesheets, each parsed once per process. WeasyPrint would parse them
         again for every PDF, so the fetcher hands them to it empty and they are given as the
-        document's user stylesheets instead: the page has no other styles to rank them against."""
+        document's user stylesheets instead. Only on a page with no styles of its own (a <style>
+        element or attribute would rank above user stylesheets); WeasyPrint parses any other."""
         import weasyprint
+        if any(el.tag == "style" or "style" in el.attrib for el in html.etree_element.iter()):
+            return []
         sheets = []
         for link in html.etree_element.iter("link"):
             rels = link.get("rel", "").lower().split()

@@ -153,3 +153,16 @@ def test_the_longest_lists_named_are_those_the_sheet_prints_longest_first(tmp_pa
     assert lists[0] == f"symptoms.md '{symptoms.heading}' ({len(symptoms.items)} items)", lists
     assert len(lists) == sheet_batch.LONGEST
     assert not [entry for entry in lists if entry.startswith("treatment.md")], lists
+
+
+def test_a_page_with_its_own_styles_keeps_the_browsers_order_of_its_stylesheets(tmp_path):
+    # The linked rule is more specific than the page's <style> rule, so it wins, as in a browser.
+    page = "x/appointment-prep/index.html"
+    files = {"assets/a.css": b".hide h1 { display: none }",
+             page: b'<!DOCTYPE html><html lang="en"><head><title>x</title>'
+                   b'<link rel="stylesheet" href="../../assets/a.css"><style>h1 { display: block }</style></head>'
+                   b'<body class="hide"><h1>Secret heading</h1><p>Shown text</p></body></html>'}
+    made = pdf.Printer(files, "https://example.org/").pdf(page, pdf.PAPERS[0])
+    (tmp_path / "x.pdf").write_bytes(made.data)
+    text = subprocess.run(["pdftotext", str(tmp_path / "x.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Shown text" in text and "Secret heading" not in text
