@@ -36,11 +36,11 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-def workers_for(count: int, jobs: int | None, threshold: int = THRESHOLD) -> int:
+def workers_for(count: int, jobs: int | None, threshold: int | None = None) -> int:
     """How many processes to use for `count` items: 1 means do them here, one by one.
-    `threshold`: the fewest items worth a pool (fewer for slower items)."""
+    `threshold`: the fewest items worth a pool (default THRESHOLD; fewer for slower items)."""
     jobs = default_jobs() if jobs is None else jobs
-    if jobs <= 1 or count < threshold or not can_fork():
+    if jobs <= 1 or count < (THRESHOLD if threshold is None else threshold) or not can_fork():
         return 1
     return min(jobs, count)
 
@@ -83,7 +83,8 @@ def ordered_map(work: Callable, items: Sequence, jobs: int | None = None) -> lis
     return list(ordered_imap(work, items, jobs))
 
 
-def ordered_imap(work: Callable, items: Sequence, jobs: int | None = None, threshold: int = THRESHOLD) -> Iterator:
+def ordered_imap(work: Callable, items: Sequence, jobs: int | None = None,
+                 threshold: int | None = None) -> Iterator:
     """ordered_map, each result given as soon as it and those before it are back, so that the
     caller's own work on them (storing them in the cache) runs while the workers still do theirs."""
     workers = workers_for(len(items), jobs, threshold)
