@@ -35,7 +35,7 @@ help:
 	@echo "make audit        build, then Lighthouse scores for every page (fails below target)"
 	@echo "make serve        preview with live reload while editing content"
 	@echo "make test-other-python  the fast paths' tests on /usr/bin/python3 too, if it is another release"
-	@echo "make bench        time the build against MkDocs, Pelican and Hugo (~15 min; BENCH_ARGS=--quick)"
+	@echo "make bench        time the build against MkDocs, Pelican and Hugo, and with PDFs (~20 min; BENCH_ARGS=--quick)"
 	@echo "make system-deps  apt-get install Chromium, poppler-utils and Java if missing (root)"
 	@echo "make clean        remove .venv, .venv-bench, .venv-other, node_modules, site/ (and .site-old) and .cache/"
 
