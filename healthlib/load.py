@@ -461,7 +461,9 @@ def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition |
 
 
 def condition_folders(content: Path) -> list[Path]:
-    return sorted(p for p in content.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    with os.scandir(content) as entries:
+        names = sorted(e.name for e in entries if e.is_dir() and not e.name.startswith((".", "_")))
+    return [content / name for name in names]
 
 
 def load_condition(folder: Path, content: Path, problems: Problems) -> Condition | None:
