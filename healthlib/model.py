@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -148,8 +149,22 @@ class Condition(Listing):
     faq: tuple[FaqEntry, ...] = ()
     folder: Path | None = None
 
+    located: tuple[tuple[str, tuple[tuple[int, str], ...]], ...] = ()   # file name -> its texts by line
+
     def section(self, section_id: str) -> Section:
         return next(s for s in self.sections if s.id == section_id)
+
+    def line_of(self, file_name: str, pattern: re.Pattern | str) -> int | None:
+        """The line of `file_name` where `pattern` (text, or a regex) is first written."""
+        for name, pieces in self.located:
+            if name != file_name:
+                continue
+            for line, text in pieces:
+                at = pattern.search(text) if isinstance(pattern, re.Pattern) else None
+                start = at.start() if at else (text.find(pattern) if isinstance(pattern, str) else -1)
+                if start >= 0:
+                    return line + text.count("\n", 0, start)
+        return None
 
     def listing(self) -> Listing:
         return Listing(*(getattr(self, f.name) for f in fields(Listing)))
@@ -160,6 +175,7 @@ class GlossaryTerm:
     term: str
     means: str
     forms: tuple[str, ...] = ()
+    line: int | None = field(default=None, compare=False, repr=False)   # of its meaning, in glossary.yaml
 
     @property
     def spellings(self) -> tuple[str, ...]:
