@@ -272,7 +272,7 @@ class Checker:
     def _written(self, condition: Condition | None, href: str, page: str) -> tuple[Path | str, int | None]:
         """The content file and line a link was written on, or the page (a link from a template)."""
         if condition is not None:
-            for name, _ in condition.located:
+            for name, *_ in condition.located:
                 line = condition.line_of(name, href)
                 if line is not None:
                     return condition.folder / name, line

@@ -322,7 +322,7 @@ def _load_section(kind, path: Path, root: Path, problems: Problems, titles: dict
     md: MarkdownFile | None = split_front_matter(text, path, problems)
     if md is None:
         return None
-    located[path.name] = (*md.meta.scalars(), (md.body_line, md.body))
+    located[path.name] = (md.meta, ((md.body_line, md.body),))
     f = Fields(md.meta, problems)
     f.known(("title", "lists", "cards", "closing"))
     title = f.text("title", what="the section heading")
@@ -362,7 +362,7 @@ def _load_faq(path: Path, root: Path, problems: Problems, located: dict) -> tupl
     doc = _read_yaml(path, root, problems)
     if doc is None:
         return ()
-    located[path.name] = doc.scalars()
+    located[path.name] = (doc, ())
     if not isinstance(doc.data, list):
         problems.error(path, 1, "the FAQ must be a list of entries, each starting with '- question:'.")
         return ()
@@ -469,13 +469,13 @@ def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition |
     faq = _load_faq(present[FAQ_FILE], root, problems, located) if FAQ_FILE in present else ()
     if meta is None:
         return None
-    located[CONDITION_FILE] = meta.scalars()
+    located[CONDITION_FILE] = (meta, ())
     settings = _condition_settings(meta, problems)
     if any(p.is_error for p in problems.items[items_before:]):
         return None
     in_page_order = (CONDITION_FILE, *(f"{k.id}.md" for k in SECTION_KINDS), FAQ_FILE)
     return Condition(folder.name, **settings, sections=tuple(sections), faq=faq, folder=folder,
-                     located=tuple((name, located[name]) for name in in_page_order if name in located))
+                     located=tuple((name, *located[name]) for name in in_page_order if name in located))
 
 
 def condition_folders(content: Path) -> list[Path]:

@@ -149,17 +149,19 @@ class Condition(Listing):
     faq: tuple[FaqEntry, ...] = ()
     folder: Path | None = None
 
-    located: tuple[tuple[str, tuple[tuple[int, str], ...]], ...] = ()   # file name -> its texts by line
+    # Each file's parsed YAML (sources.Doc) and its other texts by line (a section's Markdown):
+    # where checks find what an editor wrote, read when a check needs a line.
+    located: tuple[tuple[str, object, tuple[tuple[int, str], ...]], ...] = field(default=(), compare=False, repr=False)
 
     def section(self, section_id: str) -> Section:
         return next(s for s in self.sections if s.id == section_id)
 
     def line_of(self, file_name: str, pattern: re.Pattern | str) -> int | None:
         """The line of `file_name` where `pattern` (text, or a regex) is first written."""
-        for name, pieces in self.located:
+        for name, doc, texts in self.located:
             if name != file_name:
                 continue
-            for line, text in pieces:
+            for line, text in sorted((*doc.scalars, *texts), key=lambda piece: piece[0]):
                 at = pattern.search(text) if isinstance(pattern, re.Pattern) else None
                 start = at.start() if at else (text.find(pattern) if isinstance(pattern, str) else -1)
                 if start >= 0:

@@ -279,6 +279,33 @@ def test_yaml_read_by_libyaml_gives_the_same_values_lines_and_problems(text):
     assert _parsed(text, pure=False) == _parsed(text, pure=True)
 
 
+def test_files_read_without_resolving_give_what_resolving_gives(tmp_path, monkeypatch):
+    root, outside = tmp_path / "content", tmp_path / "outside.md"
+    (root / "a" / "folder.md").mkdir(parents=True)
+    outside.write_text("secret")
+    (root / "a" / "plain.md").write_text("text\r\n")
+    (root / "a" / "inside-link.md").symlink_to(root / "a" / "plain.md")
+    (root / "a" / "outside-link.md").symlink_to(outside)
+    (root / "linked").symlink_to(root / "a", target_is_directory=True)
+    (root / "escape").symlink_to(tmp_path, target_is_directory=True)
+    os.mkfifo(root / "a" / "pipe.md")
+    paths = [root / "a" / name for name in ("plain.md", "inside-link.md", "outside-link.md", "pipe.md", "folder.md",
+                                            "missing.md")]
+    paths += [root / "linked" / "plain.md", root / "escape" / "outside.md", root / "a" / ".." / "a" / "plain.md",
+              outside, Path("content/a/plain.md")]
+    monkeypatch.chdir(tmp_path)
+
+    def read_all():
+        problems = Problems(tmp_path)
+        return [sources.read_text(path, root, problems) for path in paths], [str(p) for p in problems.items]
+
+    assert sources._is_plain_file_inside(root / "a" / "plain.md", root), "the plain file should skip resolving"
+    assert not any(sources._is_plain_file_inside(path, root) for path in paths[1:])
+    without_resolving = read_all()
+    monkeypatch.setattr(sources, "_is_plain_file_inside", lambda path, root: False)
+    assert without_resolving == read_all()
+
+
 def split_line_by_line(text: str, path: Path, problems: Problems):
     """split_front_matter as it was: the block ends at the first line that strips to '---' or '...'."""
     lines = text.split("\n")
