@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from .errors import BuildError
-from .load import as_base_url, base_url_problem
+from .content.load import as_base_url, base_url_problem
 from .pipeline import Project, build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +46,7 @@ def cmd_build(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from . import check   # each command imports only what it uses: `build` starts faster
+    from .editor import check   # each command imports only what it uses: `build` starts faster
     report = check.run(_project(args), args.today or dt.date.today())
     if args.format == "json":
         print(check.as_json(report, args.strict))
@@ -58,7 +58,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_new(args) -> int:
-    from . import scaffold
+    from .editor import scaffold
     project = _project(args)
     try:
         folder = scaffold.create(project.content, args.slug)
@@ -71,7 +71,7 @@ def cmd_new(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from . import serve
+    from .editor import serve
     return serve.run(_project(args), Path(args.out), host=args.host, port=args.port)
 
 

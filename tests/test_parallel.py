@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from healthlib import parallel
+from healthlib.speed import parallel
 from projectkit import REPO, make_project
 from sitecopy import site_digest
 from contentkit import replace_in
@@ -100,7 +100,7 @@ def test_problems_found_in_workers_are_reported_as_in_a_serial_build(tmp_path):
 
 ORDERED_MAP = textwrap.dedent("""
     import json, os
-    from healthlib import parallel
+    from healthlib.speed import parallel
     parallel.THRESHOLD = 2
     def fails_on_7(i):
         if i == 7:
@@ -155,7 +155,7 @@ def test_workers_end_when_the_build_is_killed():
     # A build killed with SIGKILL (as the atomic-write tests do) must not leave workers behind.
     script = textwrap.dedent("""
         import os, sys, time
-        from healthlib import parallel
+        from healthlib.speed import parallel
         def work(item):
             os.write(1, f"{os.getpid()}\\n".encode())   # one write: lines of two workers never mix
             time.sleep(120)

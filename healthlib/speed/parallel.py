@@ -50,7 +50,7 @@ _work: Callable | None = None   # what the forked workers run, set just before f
 def _die_with_parent(parent: int) -> None:
     """A worker ends when the build process ends, even by SIGKILL, instead of lingering."""
     try:
-        from .libc import libc
+        from ..util.libc import libc
         PR_SET_PDEATHSIG = 1
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):   # not Linux: nothing to set

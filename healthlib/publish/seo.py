@@ -13,7 +13,7 @@ import re
 
 from markupsafe import Markup
 
-from .model import Condition, Library, Site
+from ..content.model import Condition, Library, Site
 
 SCHEMA_ORG = "https://schema.org"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"

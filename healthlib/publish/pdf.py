@@ -17,8 +17,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BuildError, Problem
-from .model import Condition
+from ..errors import BuildError, Problem
+from ..content.model import Condition
 
 # Bump when this module changes how a PDF is made, so old cache entries are not reused.
 CACHE_FORMAT = "sheet-pdf-1"

@@ -33,13 +33,13 @@ from urllib.parse import urlsplit
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import httpserver, netutil, web
 
-from .errors import BuildError, Problem
-from .incremental import MemoryStore
-from .load import GLOSSARY_FILE
-from .pipeline import Project, gather, site_files
-from .render import Renderer
+from ..errors import BuildError, Problem
+from ..speed.incremental import MemoryStore
+from ..content.load import GLOSSARY_FILE
+from ..pipeline import Project, gather, site_files
+from ..publish.render import Renderer
 from .watch import watcher_for
-from .write import MARKER, Writer
+from ..output.write import MARKER, Writer
 
 QUIET_S = 0.05        # a save is often several writes: rebuild once they have stopped this long
 MAX_WAIT_S = 1.0      # ... but never wait longer than this while files keep changing

@@ -104,7 +104,7 @@ class InotifyWatcher:
     """Kernel notifications for every folder under `folders` (new folders included) and `files`."""
 
     def __init__(self, folders: Iterable[Path], files: Iterable[Path] = ()):
-        from .libc import libc
+        from ..util.libc import libc
         self._add_watch = libc.inotify_add_watch
         self.fd = libc.inotify_init1(_IN_NONBLOCK | _IN_CLOEXEC)
         if self.fd < 0:

@@ -10,9 +10,10 @@ from urllib.parse import urlsplit
 import jinja2
 import markupsafe
 
-from . import headers, markup, seo
-from .errors import BuildError, Problem
-from .model import Condition, GlossaryTerm, Library, Site
+from . import headers, seo
+from ..text import markup
+from ..errors import BuildError, Problem
+from ..content.model import Condition, GlossaryTerm, Library, Site
 
 @dataclass(frozen=True)
 class Asset:
