@@ -107,17 +107,17 @@ ORDERED_MAP = textwrap.dedent("""
             raise ValueError("seven")
         return i
     try:
-        parallel.ordered_map(fails_on_7, list(range(37)), jobs=2)
+        list(parallel.ordered_imap(fails_on_7, list(range(37)), jobs=2))
         error = None
     except ValueError as exc:
         error = str(exc)
-    results = parallel.ordered_map(lambda i: (i * i, os.getpid()), list(range(37)), jobs=2)
+    results = list(parallel.ordered_imap(lambda i: (i * i, os.getpid()), list(range(37)), jobs=2))
     print(json.dumps({"squares": [r for r, _ in results], "elsewhere": all(p != os.getpid() for _, p in results),
                       "error": error}))
 """)
 
 
-def test_ordered_map_keeps_the_order_and_raises_worker_errors():
+def test_ordered_imap_keeps_the_order_and_raises_worker_errors():
     done = subprocess.run([sys.executable, "-c", ORDERED_MAP], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"squares": [i * i for i in range(37)], "elsewhere": True, "error": "seven"}
@@ -159,7 +159,7 @@ def test_workers_end_when_the_build_is_killed():
         def work(item):
             os.write(1, f"{os.getpid()}\\n".encode())   # one write: lines of two workers never mix
             time.sleep(120)
-        parallel.ordered_map(work, list(range(parallel.THRESHOLD)), jobs=2)
+        list(parallel.ordered_imap(work, list(range(parallel.THRESHOLD)), jobs=2))
     """)
     proc = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, text=True)
     workers = {int(proc.stdout.readline()) for _ in range(2)}

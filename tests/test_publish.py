@@ -28,8 +28,7 @@ import statichost
 from healthlib.publish import seo
 from healthlib.errors import Problems
 from healthlib.content.load import load_site
-from healthlib.pipeline import Project, load
-from healthlib.pipeline import Project, build
+from healthlib.pipeline import Project, build, load
 from sitecopy import run_cli
 
 SUB_PATH_BASE = "https://example.org/health/"

@@ -8,7 +8,6 @@ review dates. All problems are `Problem` values with a file and line.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import re
 from dataclasses import dataclass, field
