@@ -419,7 +419,7 @@ def pdf_targets(results: dict[int, list[Generator]]) -> list[str]:
         same = all(len(set(g.pdf_digests)) == 1 for _, g in compared)
         builds = ", ".join(f"{len(g.pdf_digests)} at {n:,} conditions" for n, g in compared)
         lines.append(f"- PDFs byte-identical between cold builds ({builds}): **{'met' if same else 'not met'}**; "
-                     "and to a serial build's: `tests/test_sheet_batch.py`.")
+                     "and to a serial build's: `tests/test_sheet_pdfs.py`.")
     return lines
 
 

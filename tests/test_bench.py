@@ -54,15 +54,17 @@ def test_pdfs_that_differ_between_two_cold_builds_fail_the_identity_target():
 
 def test_the_pdf_builds_edit_adds_an_item_to_a_list_the_sheet_prints(tmp_path):
     from make_library import make_library
-    from healthlib.load import load_library
+    from healthlib.content.load import load_condition
+    from healthlib.errors import Problems
     make_library(1, tmp_path / "lib")
     content = tmp_path / "lib" / "content"
     [folder] = [p for p in content.iterdir() if p.is_dir()]
 
     def symptoms():
-        library, problems = load_library(content, tmp_path / "lib" / "site.yaml")
-        assert not problems.errors
-        return library.conditions[0].section("symptoms").all_items
+        problems = Problems()
+        condition = load_condition(folder, content, problems)
+        assert not problems.errors, problems.items
+        return condition.section("symptoms").all_items
 
     before = symptoms()
     run.add_symptom(folder / run.SHEET_SECTION, 0)

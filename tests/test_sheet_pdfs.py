@@ -15,7 +15,9 @@ from contentkit import replace_in
 from projectkit import REPO, make_project
 from test_sheet import _project, pdf_pages
 
-from healthlib import pdf, pipeline, sheet_batch
+from healthlib import pipeline
+from healthlib.publish import pdf
+from healthlib.speed import sheets
 
 CONDITIONS = 3
 
@@ -148,10 +150,10 @@ def test_the_longest_lists_named_are_those_the_sheet_prints_longest_first(tmp_pa
     pipeline.build(project, tmp_path / "site", pdfs=False)
     [condition] = pipeline.load(project)[0].conditions
     sheet = (tmp_path / "site" / slug / "appointment-prep" / "index.html").read_text(encoding="utf-8")
-    lists = sheet_batch.longest_lists(condition, sheet)
+    lists = sheets.longest_lists(condition, sheet)
     symptoms = condition.section("symptoms").lists[0]
     assert lists[0] == f"symptoms.md '{symptoms.heading}' ({len(symptoms.items)} items)", lists
-    assert len(lists) == sheet_batch.LONGEST
+    assert len(lists) == sheets.LONGEST
     assert not [entry for entry in lists if entry.startswith("treatment.md")], lists
 
 

@@ -1,28 +1,27 @@
 """Stage 3b, PDFs: each condition's blank appointment sheet as US Letter and A4 PDF files.
 
 WeasyPrint is optional (the `pdf` extra). Without it the build makes no PDFs, links none, and
-says so once. A PDF takes a fifth of a second or more, so every PDF is kept in a cache folder
-the build owns (`.cache/pdf/` in the project; safe to delete), named by a sha256 of everything
+says so once. PDFs are slow to make, so every PDF is kept in a cache folder the build owns (`.cache/pdf/` in the project; safe to delete), named by a sha256 of everything
 that shapes it: the sheet's HTML, the site's stylesheets, the paper and the renderer's version.
 Each entry's name also holds its page count, so a sheet that runs long is reported on every
 build, not only the one that made it. Nothing here writes the site: PDFs go to the Writer like
-every other file. Which sheets to make, and on how many cores: sheet_batch.py.
+every other file. Which sheets to make, and on how many cores: speed/sheets.py.
 """
 from __future__ import annotations
 
 import functools
 import gc
-import hashlib
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
 
-from .errors import BuildError, Problem
+from ..errors import BuildError, Problem
+from ..util.atomic import atomic_write
+from ..util.hashing import digest
 
 # Bump when this module changes how a PDF is made, so old cache entries are not reused.
 CACHE_FORMAT = "sheet-pdf-2"
@@ -78,7 +77,7 @@ def stylesheets(files: Mapping[str, bytes]) -> bytes:
 def key(html: bytes, styles: bytes, root: str, paper: Paper) -> str:
     """The cache key of one PDF: a hash of everything that shapes it."""
     import weasyprint
-    return _digest(CACHE_FORMAT, weasyprint.__version__, html, styles, root, paper.id, paper.size)
+    return digest(CACHE_FORMAT, weasyprint.__version__, html, styles, root, paper.id, paper.size)
 
 
 class Printer:
@@ -125,7 +124,7 @@ class Printer:
             document = html.render(font_config=self._fonts, stylesheets=[*linked, self._sizes[paper.id]],
                                    pdf_tags=True)
             # No dates in the metadata and a fixed identifier: the same sheet gives the same bytes.
-            data = document.write_pdf(pdf_identifier=_digest(self.files[page], paper.id)[:32].encode(),
+            data = document.write_pdf(pdf_identifier=digest(self.files[page], paper.id)[:32].encode(),
                                       pdf_tags=True)
             return SheetPdf(paper, data, len(document.pages))
         except FatalURLFetchingError as exc:
@@ -197,14 +196,6 @@ def _mime(path: str) -> str:
         path.rpartition(".")[2], "application/octet-stream")
 
 
-def _digest(*parts: bytes | str) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        data = part.encode("utf-8") if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "big") + data)   # length-prefixed: no two inputs collide
-    return h.hexdigest()
-
-
 class Cache:
     """PDFs by key in one folder, as `<key>-<pages>.pdf`; writes are atomic, so parallel builds
     never see half a file. The folder is listed once, so a lookup costs no system call."""
@@ -238,10 +229,7 @@ class Cache:
             return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".pdf")
-            with os.fdopen(fd, "wb") as out:
-                out.write(made.data)
-            os.replace(tmp, self._path(key, made.pages))
+            atomic_write(self._path(key, made.pages), made.data)
             self._pages[key] = made.pages
         except OSError:
             pass                    # a cache that cannot be written only costs time

@@ -1,34 +1,36 @@
-"""Every condition's sheet PDFs for a build: from the PDF cache when nothing that shapes them
-changed, the rest made across processes (parallel.py), one condition's papers at a time, in
-library order. Same bytes as making them one by one. A sheet longer than pdf.MAX_PAGES is a
-warning that names the condition and its longest lists.
+"""The speed layer for the sheet PDFs: it wraps the PDF stage's one-PDF function
+(publish/pdf.Printer.pdf) with the PDF cache and worker processes (parallel.py), one PDF a work
+item, in library order: the same bytes as making them one by one. A sheet longer than
+pdf.MAX_PAGES is a warning that names the condition and the longest lists it prints.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from markupsafe import escape
 
-from . import pdf
-from .errors import BuildError, Problem, Problems
-from .model import Condition
+from ..content.model import Condition, Listing
+from ..errors import BuildError, Problem, Problems
+from ..publish import pdf
 from .parallel import ordered_imap
 
-# A PDF takes a fifth of a second or more: a pool pays for itself from two on.
+# PDFs are slow to make: a pool pays for itself from two.
 POOL_FROM = 2
 # Lists named in a long sheet's warning.
 LONGEST = 3
 
 
-def sheet_pdfs(conditions: Sequence[Condition], files: Mapping[str, bytes], root_url: str,
-               cache_dir: Path | None, problems: Problems, jobs: int | None = None) -> list[tuple[str, bytes]]:
+def sheet_pdfs(conditions: Sequence[Listing], files: Mapping[str, bytes], root_url: str,
+               cache_dir: Path | None, problems: Problems, model_of: Callable[[str], Condition | None],
+               jobs: int | None = None) -> list[tuple[str, bytes]]:
     """(site path, PDF bytes) for every paper of every condition's sheet, in library order.
 
     files     the site's files so far (the sheet pages and their stylesheets), by site path
     root_url  the site's address; links in the PDF lead there
     cache_dir where to keep PDFs between builds; None for no cache
     problems  gets a warning for each sheet longer than pdf.MAX_PAGES
+    model_of  a condition's whole model by slug, for a long sheet's warning
     jobs      processes to make them in (None: every core)
     """
     root, styles = pdf.site_root(root_url), pdf.stylesheets(files)
@@ -56,8 +58,9 @@ def sheet_pdfs(conditions: Sequence[Condition], files: Mapping[str, bytes], root
     out = []
     for condition, page, sheets in zip(conditions, pages, found):
         long = [s for s in sheets if s.pages > pdf.MAX_PAGES]
-        if long:
-            problems.warn(condition.folder or condition.slug, None, long_sheet(condition, files[page], long))
+        model = model_of(condition.slug) if long else None
+        if model is not None:
+            problems.warn(model.folder or model.slug, None, long_sheet(model, files[page], long))
         out += [(condition.prep_url + s.paper.filename(condition.slug), s.data) for s in sheets]
     return out
 
