@@ -10,7 +10,10 @@ Usage: python bench/profile_sheet.py CHECKOUT SITE
 import sys, time, collections, functools, cProfile, pstats, io
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from healthlib import pdf
+if (Path(sys.argv[1]) / "healthlib" / "publish").is_dir():
+    from healthlib.publish import pdf
+else:   # a checkout from before the sub-packages
+    from healthlib import pdf
 import weasyprint, weasyprint.document as D, weasyprint.css as C, weasyprint.text.fonts as TF
 site = Path(sys.argv[2])
 files = {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file() and not p.name.endswith(".pdf")}
