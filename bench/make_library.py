@@ -97,14 +97,23 @@ def _vary_section(meta: dict, body: str, i: int) -> tuple[dict, str]:
     return meta, "\n\n".join(_rotate(paragraphs, i)) + "\n"
 
 
-def make_condition(i: int, out: Path, source) -> tuple[str, dict, list[tuple[str, dict, str]], list[dict]]:
-    """Write condition number i under out/content; return (slug, condition, sections, faq)."""
+def other_name(i: int) -> str:
+    """Condition i's other name, its own like its title (the A-Z lists it, search finds it)."""
+    first, middle = _FIRST[i % len(_FIRST)], _MIDDLE[(i // len(_FIRST)) % len(_MIDDLE)]
+    return f"{middle.capitalize()}{first.lower()} {_LAST[i // (len(_FIRST) * len(_MIDDLE))]} syndrome"
+
+
+def make_condition(i: int, out: Path, source, n: int) -> tuple[str, dict, list[tuple[str, dict, str]], list[dict]]:
+    """Write condition number i (of n) under out/content; return (slug, condition, sections, faq)."""
     name = condition_name(i)
     slug = name.lower()
     folder = out / "content" / slug
     folder.mkdir(parents=True)
     condition, faq, sections = _rename(source[0], name), _rename(source[1], name), []
     condition["key_points"] = _rotate(condition["key_points"], i)
+    condition["other_names"] = [other_name(i)]
+    # Two neighbours as related conditions: their titles are on this page too.
+    condition["related"] = [condition_name(j).lower() for j in sorted({(i + 1) % n, (i + 2) % n} - {i})]
     (folder / "condition.yaml").write_text(_dump(condition))
     faq = _rotate(faq, i)
     (folder / "faq.yaml").write_text(_dump(faq))
@@ -144,7 +153,7 @@ def make_library(n: int, out: Path) -> list[tuple[str, str]]:
     (out / "pages").mkdir(parents=True)
     made, source = [], _read_source()
     for i in range(n):
-        slug, condition, sections, faq = make_condition(i, out, source)
+        slug, condition, sections, faq = make_condition(i, out, source, n)
         (out / "pages" / f"{slug}.md").write_text(flat_markdown(condition, sections, faq))
         made.append((slug, condition["title"]))
     (out / "pages" / "titles.tsv").write_text("".join(f"{slug}\t{title}\n" for slug, title in made))

@@ -25,7 +25,8 @@ def render_key(renderer: Renderer) -> str:
     but its library and template machinery, so a new option changes the key without being listed
     here). Not the other conditions: a condition's pages cannot read them (Renderer.render)."""
     library = renderer.library
-    options = sorted((k, repr(v)) for k, v in vars(renderer).items() if k not in ("library", "env", "assets"))
+    options = sorted((k, repr(v)) for k, v in vars(renderer).items()
+                     if k not in ("library", "env", "assets") and not k.startswith("_"))   # _: look-ups it keeps
     assets = sorted((a.name, a.path) for a in renderer.assets.values())   # paths hold the content hash
     return digest(code_version(), type(renderer).__module__, type(renderer).__qualname__,
                   tree_digest(renderer.templates_dir), repr(assets), repr(options), repr(library.site),
@@ -57,8 +58,9 @@ class EarlyPages(Alongside):
     def start(self, site: Site, glossary: tuple[GlossaryTerm, ...]) -> None:
         self.renderer = self.make_renderer(Library(site, (), glossary))
 
-    def __call__(self, condition) -> Rendered:
-        return render_condition(self.renderer, condition)
+    def __call__(self, condition) -> Rendered | None:
+        # A page listing related conditions shows their titles: rendered once all are loaded.
+        return None if condition.related else render_condition(self.renderer, condition)
 
 
 def condition_pages(renderer: Renderer, cache: Cache, jobs: int | None = None,
@@ -73,8 +75,8 @@ def condition_pages(renderer: Renderer, cache: Cache, jobs: int | None = None,
     conditions = renderer.library.conditions
     early = early or {}
     common = render_key(renderer) if cache.enabled and (current or early) else None
-    keys = [digest(common, cache.condition_keys[c.slug]) if common and c.slug in cache.condition_keys else None
-            for c in conditions]
+    keys = [digest(common, cache.condition_keys[c.slug], repr(renderer.related(c)))
+            if common and c.slug in cache.condition_keys else None for c in conditions]
 
     def in_site(hashes: Hashes) -> Pages | None:
         pages = [(path, current(path)) for path, _ in hashes]

@@ -15,9 +15,10 @@ from urllib.parse import urlsplit
 from . import markup
 from .cache import Cache, pack_condition, unpack_condition
 from .errors import BuildError, Problems
-from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm,
+from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm, Related,
                     ItemList, Library, Readability, Section, Site, SourceRef, Text)
 from .parallel import ordered_imap, workers_for
+from .related import check_related
 from .sources import Doc, MarkdownFile, already_read, as_date, parse_yaml, read_text, split_front_matter
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -246,7 +247,7 @@ def load_site(path: Path | None, problems: Problems) -> Site:
         return Site()
     f = Fields(doc, problems)
     f.known(("name", "base_url", "language", "organisation", "contact", "description", "disclaimer",
-             "readability"))
+             "readability", "alphabet"))
     base_url = f.text("base_url", what="the address the site is published at, like https://example.org/health/")
     problem = base_url_problem(base_url) if base_url is not None else None
     if problem:
@@ -258,7 +259,21 @@ def load_site(path: Path | None, problems: Problems) -> Site:
                 contact=f.text("contact", required=False) or "",
                 description=f.text("description", required=False) or "",
                 disclaimer=f.text("disclaimer", required=False) or Site.disclaimer,
-                readability=_readability(f.group("readability", "settings like 'target_grade: 8'")))
+                readability=_readability(f.group("readability", "settings like 'target_grade: 8'")),
+                alphabet=_alphabet(f))
+
+
+def _alphabet(f: Fields) -> tuple[str, ...]:
+    """`alphabet:` the A-Z's letters in order, separated by spaces ('A B C ... N Ñ O ...')."""
+    text = f.text("alphabet", required=False, what="the letters of the A-Z in order, separated by spaces")
+    if text is None:
+        return Site.alphabet
+    letters = tuple(letter.upper() for letter in text.split())
+    twice = sorted({letter for letter in letters if letters.count(letter) > 1})
+    if twice:
+        f.error("alphabet", f"'alphabet' has {', '.join(repr(t) for t in twice)} more than once. "
+                "Write each letter once.")
+    return tuple(dict.fromkeys(letters))
 
 
 def _readability(f: Fields | None) -> Readability:
@@ -433,9 +448,11 @@ def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition |
     if meta is None:
         return None
     f = Fields(meta, problems)
-    f.known(("title", "other_names", "summary", "key_points", "last_reviewed", "next_review_due", "sources"))
+    f.known(("title", "other_names", "summary", "key_points", "last_reviewed", "next_review_due", "sources",
+             "related"))
     title = f.text("title", what="the condition's name")
     other_names = f.texts("other_names", required=False)
+    related = related_entries(f)
     summary = f.text("summary", what="one or two plain sentences")
     key_points = f.texts("key_points", low=3, high=5)
     reviewed, due = f.date("last_reviewed"), f.date("next_review_due")
@@ -460,7 +477,14 @@ def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition |
     if any(p.is_error for p in problems.items[items_before:]):
         return None
     return Condition(slug, title, tuple(other_names), summary, tuple(key_points), reviewed, due,
-                     tuple(sources), tuple(sections), faq, folder)
+                     tuple(sources), tuple(sections), faq, folder, related)
+
+
+def related_entries(f: Fields) -> tuple[Related, ...]:
+    """`related:`, the slugs of other conditions, each with its line. Whether they exist is
+    checked once every folder is known (related.py)."""
+    slugs = f.texts("related", required=False, what="a list of condition folder names, like kidney-stones")
+    return tuple(Related(slug, f.line("related", i)) for i, slug in enumerate(slugs))
 
 
 def condition_folders(content: Path) -> list[Path]:
@@ -588,6 +612,7 @@ def collect_library(content: Path, site_file: Path | None = None, base: Path | N
     else:
         alongside = None
     conditions = load_conditions(folders, content, problems, cache, jobs, alongside)
+    check_related(conditions, [folder.name for folder in folders], problems, CONDITION_FILE)
     return assemble(site, conditions, glossary), problems
 
 

@@ -123,6 +123,14 @@ class SourceRef:
 
 
 @dataclass(frozen=True)
+class Related:
+    """A `related:` entry of condition.yaml: another condition's slug, and where it is written."""
+
+    slug: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class Condition:
     slug: str
     title: str
@@ -135,6 +143,7 @@ class Condition:
     sections: tuple[Section, ...]
     faq: tuple[FaqEntry, ...]
     folder: Path | None = None
+    related: tuple[Related, ...] = ()     # other conditions to point readers to, as written
 
     def section(self, section_id: str) -> Section:
         return next(s for s in self.sections if s.id == section_id)
@@ -185,6 +194,8 @@ class Site:
     disclaimer: str = ("This page gives general information. It does not replace advice from your own "
                        "doctor or care team. If you are worried about a symptom, contact your care team.")
     readability: Readability = Readability()
+    # The A-Z's letter row, in order (site.yaml `alphabet:`); names starting otherwise follow it.
+    alphabet: tuple[str, ...] = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from .errors import Problems
 from .load import Alongside, load_library
 from .model import Library
 from .render import Renderer
+from .search import SearchIndex
 from .write import Writer
 
 
@@ -99,8 +100,10 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
             # by commit() (that walk of the old site was a tenth of a one-page rebuild).
             writer.check_destination(every_file=False)
             renderer = early.renderer.for_library(library) if early.renderer else renderer_for(library)
-            writer.add_all(renderer.pages(rendered=batch.condition_pages(renderer, cache, jobs, writer.current,
-                                                                         early.done)))
+            index = SearchIndex()
+            writer.add_all(index.taking(renderer.pages(rendered=batch.condition_pages(renderer, cache, jobs,
+                                                                                      writer.current, early.done))))
+        writer.add_all(index.files(writer.current))
         if papers:
             writer.add_all(pdf.sheet_pdfs(library.conditions, writer.files, library.site.base_url,
                                           caches / "pdf" if caches else project.pdf_cache))

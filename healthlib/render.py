@@ -14,11 +14,13 @@ import jinja2
 import markupsafe
 
 from . import headers, markup, seo
+from .az import az_index
 from .errors import BuildError, Problem
 from .model import Condition, Library
 
 # Anything that looks like template syntax or an unfilled key must never reach a reader.
 LEAK = markup.TEMPLATE_TEXT
+SEARCH_PAGE = "search/index.html"   # within headers.SEARCH_PATHS
 
 
 def find_leak(html: str) -> re.Match | None:
@@ -167,6 +169,7 @@ class Renderer:
         self.templates_dir = templates_dir
         self.env = make_env(templates_dir, bytecode_dir)
         self.assets = load_assets(static_dir)
+        self._titles: tuple[Library, dict[str, Condition]] | None = None   # related()'s look-up, for one library
 
     def for_library(self, library: Library) -> "Renderer":
         """This renderer (same templates, compiled once) for a library with its conditions."""
@@ -208,15 +211,29 @@ class Renderer:
                                       "published. Remove it from the content or template.")])
         return html.encode("utf-8")
 
+    def related(self, condition: Condition) -> list[tuple[str, str]]:
+        """The (address, title) of each condition `condition` lists as related: the one thing its
+        page reads of other conditions, so it is rendered once they are loaded (batch.py)."""
+        if not condition.related:
+            return []
+        if self._titles is None or self._titles[0] is not self.library:
+            self._titles = (self.library, {c.slug: c for c in self.library.conditions})
+        found = self._titles[1]
+        return [(found[r.slug].url, found[r.slug].title) for r in condition.related if r.slug in found]
+
     def condition_pages(self, condition: Condition) -> Iterator[tuple[str, bytes]]:
         path = f"{condition.slug}/index.html"
         json_ld = [seo.script_json(block) for block in seo.condition_json_ld(self.library, condition, path)]
-        yield path, self.render("condition.html", path, whole_library=False, condition=condition, json_ld=json_ld)
+        yield path, self.render("condition.html", path, whole_library=False, condition=condition, json_ld=json_ld,
+                                related=self.related(condition))
         sheet = condition.prep_url + "index.html"
         yield sheet, self.render("sheet.html", sheet, whole_library=False, condition=condition)
 
     def library_pages(self) -> Iterator[tuple[str, bytes]]:
-        yield "index.html", self.render("index.html", "index.html")
+        yield "index.html", self.render("index.html", "index.html",
+                                        az=az_index(self.library.conditions, self.library.site.alphabet))
+        yield SEARCH_PAGE, self.render("search.html", SEARCH_PAGE, whole_library=False,
+                                       content_security_policy=headers.SEARCH_META_POLICY)
         for asset in self.assets.values():
             yield asset.path, asset.data
 
