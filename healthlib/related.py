@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import difflib
 
+from pathlib import Path
+
 from .errors import Problems
-from .model import Condition
+from .model import Listing
 
 
-def check_related(conditions: list[Condition], slugs: list[str], problems: Problems, file: str) -> None:
+def check_related(conditions: list[Listing], slugs: list[str], problems: Problems, content: Path,
+                  file: str) -> None:
     """An error for each entry that names no condition folder, names its own condition, or is
     written twice. `slugs`: every condition folder's name, loaded or not (a folder with errors
-    of its own is reported there, not again here); `file`: where `related:` is written."""
+    of its own is reported there, not again here); `file`: where in a condition's folder
+    under `content` `related:` is written."""
     known = set(slugs)
     for condition in conditions:
-        path = condition.folder / file
+        path = content / condition.slug / file
         seen: set[str] = set()
         for entry in condition.related:
             if entry.slug == condition.slug:

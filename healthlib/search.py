@@ -45,32 +45,35 @@ class SearchIndex:
         self.pages: list[tuple[str, bytes]] = []
         self.hash = hashlib.sha256()
 
-    def taking(self, pages: Iterable[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
-        for path, data in pages:
+    def taking(self, files: Iterable[tuple]) -> Iterator[tuple]:
+        """`files` as they are, (path, bytes, ...) each, keeping the pages to index."""
+        for file in files:
+            path, data = file[0], file[1]
             if path.endswith(".html") and MARK in data:
                 self.pages.append((path, data))
                 self.hash.update(path.encode() + b"\0" + hashlib.sha256(data).digest())
-            yield path, data
+            yield file
 
-    def files(self, current: Callable[[str], bytes | None]) -> list[tuple[str, bytes]]:
-        """The index's files; `current` (Writer.current) gives those of the site built last."""
+    def files(self, current: Callable[[str], bytes | None]) -> list[tuple[str, bytes, bool]]:
+        """The index's files, (path, bytes, whether they are the current site's own), as
+        pipeline.site_files gives them; `current` (Writer.current): the site built last."""
         key = f"pagefind {_version()} {self.hash.hexdigest()}"
         reused = _reuse(key, current)
         if reused is not None:
             return reused
-        made = [(f"{FOLDER}/{path}", data) for path, data in _index(self.pages)
+        made = [(f"{FOLDER}/{path}", data, False) for path, data in _index(self.pages)
                 if not path.startswith(UNUSED)]
-        record = "\n".join([key, *(path for path, _ in made)]) + "\n"
-        return [*made, (RECORD, record.encode())]
+        record = "\n".join([key, *(path for path, _, _ in made)]) + "\n"
+        return [*made, (RECORD, record.encode(), False)]
 
 
-def _reuse(key: str, current: Callable[[str], bytes | None]) -> list[tuple[str, bytes]] | None:
+def _reuse(key: str, current: Callable[[str], bytes | None]) -> list[tuple[str, bytes, bool]] | None:
     record = current(RECORD)
     lines = record.decode("utf-8", "replace").splitlines() if record else []
     if not lines or lines[0] != key:
         return None
-    files = [(path, current(path)) for path in lines[1:]]
-    return None if any(data is None for _, data in files) else [*files, (RECORD, record)]
+    files = [(path, current(path), True) for path in lines[1:]]
+    return None if any(data is None for _, data, _ in files) else [*files, (RECORD, record, True)]
 
 
 def _version() -> str:

@@ -38,3 +38,14 @@ def line_of(path: Path, needle: str) -> int:
         if needle in line:
             return number
     raise AssertionError(f"{needle!r} not in {path}")
+
+
+def render_library(library, templates: Path = REPO / "templates", static: Path = REPO / "static") -> dict[str, bytes]:
+    """Every file of the site a loaded library makes (no PDFs), as the build's pipeline renders it."""
+    from healthlib.errors import Problems
+    from healthlib.model import Made
+    from healthlib.pipeline import Gathered, site_files
+    from healthlib.render import Renderer
+    renderer = Renderer(library.site, library.glossary, templates, static)
+    made = [Made(c.listing(), [], renderer.condition_pages(c)) for c in library.conditions]
+    return {path: data for path, data, _ in site_files(Gathered(library, Problems(), made, renderer))}

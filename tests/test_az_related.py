@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup
 
 from browser import format_violations, open_page, run_axe
 from contentkit import REPO, add_condition, copy_content, line_of, replace_in
-from healthlib import statichost
+import statichost
 from healthlib.az import az_index, letter_of
 from healthlib.errors import BuildError
 from healthlib.model import Site

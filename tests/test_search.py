@@ -11,9 +11,9 @@ import pytest
 
 from browser import format_violations, open_page, run_axe
 from contentkit import CONTENT, replace_in
-from healthlib import search, statichost
-from healthlib.render import Renderer
-from healthlib.pipeline import load
+import statichost
+from healthlib import search
+from healthlib.pipeline import Project, gather, site_files
 from projectkit import build_into, make_project
 
 ODD_ONE = "belobanitis"                      # condition 1 of the synthetic library
@@ -116,14 +116,11 @@ def test_search_page_with_results_has_no_axe_violations(browser, library_server,
 
 
 def test_only_condition_pages_are_indexed(library_site):
-    project_root = library_site.parent
-    from healthlib.pipeline import Project
-    project = Project.at(project_root)
-    library, _ = load(project)
+    gathered = gather(Project.at(library_site.parent))
     index = search.SearchIndex()
-    for _ in index.taking(Renderer(library, project.templates, project.static).pages()):
-        pass
-    assert sorted(path for path, _ in index.pages) == sorted(f"{c.slug}/index.html" for c in library.conditions)
+    files = list(index.taking(site_files(gathered)))
+    assert {"index.html", "404.html", "search/index.html"} <= {file[0] for file in files}
+    assert sorted(path for path, _ in index.pages) == sorted(f"{c.slug}/index.html" for c in gathered.library.conditions)
 
 
 def test_the_index_is_per_language_and_reused_when_no_indexed_page_changed(tmp_path, monkeypatch):
