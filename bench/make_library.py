@@ -103,8 +103,10 @@ def other_name(i: int) -> str:
     return f"{middle.capitalize()}{first.lower()} {_LAST[i // (len(_FIRST) * len(_MIDDLE))]} syndrome"
 
 
-def make_condition(i: int, out: Path, source, n: int) -> tuple[str, dict, list[tuple[str, dict, str]], list[dict]]:
-    """Write condition number i (of n) under out/content; return (slug, condition, sections, faq)."""
+def make_condition(i: int, out: Path, source, n: int, related: bool = True
+                   ) -> tuple[str, dict, list[tuple[str, dict, str]], list[dict]]:
+    """Write condition number i (of n) under out/content; return (slug, condition, sections, faq).
+    `related`: list two neighbours as related conditions."""
     name = condition_name(i)
     slug = name.lower()
     folder = out / "content" / slug
@@ -112,8 +114,8 @@ def make_condition(i: int, out: Path, source, n: int) -> tuple[str, dict, list[t
     condition, faq, sections = _rename(source[0], name), _rename(source[1], name), []
     condition["key_points"] = _rotate(condition["key_points"], i)
     condition["other_names"] = [other_name(i)]
-    # Two neighbours as related conditions: their titles are on this page too.
-    condition["related"] = [condition_name(j).lower() for j in sorted({(i + 1) % n, (i + 2) % n} - {i})]
+    if related:   # their titles are on this page too, so it is made once all are loaded
+        condition["related"] = [condition_name(j).lower() for j in sorted({(i + 1) % n, (i + 2) % n} - {i})]
     (folder / "condition.yaml").write_text(_dump(condition))
     faq = _rotate(faq, i)
     (folder / "faq.yaml").write_text(_dump(faq))
@@ -144,8 +146,9 @@ def flat_markdown(condition: dict, sections: list[tuple[str, dict, str]], faq: l
     return "\n".join(out) + "\n"
 
 
-def make_library(n: int, out: Path) -> list[tuple[str, str]]:
-    """Write a library of n conditions into `out` (emptied first). Returns [(slug, title)]."""
+def make_library(n: int, out: Path, related: bool = True) -> list[tuple[str, str]]:
+    """Write a library of n conditions into `out` (emptied first). Returns [(slug, title)].
+    `related`: each condition lists two others as related."""
     if not 1 <= n <= MAX_CONDITIONS:
         raise SystemExit(f"N must be between 1 and {MAX_CONDITIONS}.")
     if out.exists():
@@ -153,7 +156,7 @@ def make_library(n: int, out: Path) -> list[tuple[str, str]]:
     (out / "pages").mkdir(parents=True)
     made, source = [], _read_source()
     for i in range(n):
-        slug, condition, sections, faq = make_condition(i, out, source, n)
+        slug, condition, sections, faq = make_condition(i, out, source, n, related)
         (out / "pages" / f"{slug}.md").write_text(flat_markdown(condition, sections, faq))
         made.append((slug, condition["title"]))
     (out / "pages" / "titles.tsv").write_text("".join(f"{slug}\t{title}\n" for slug, title in made))

@@ -125,14 +125,16 @@ def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str 
     check_related(listings, [folder.name for folder in folders], problems, project.content, CONDITION_FILE)
     if renderer is not None and not problems.errors:
         with _no_cycle_collector():
-            made = with_related(made, folders, make, store, shared, current, jobs)
+            made = with_related(made, folders, make, store, shared, current, jobs, problems)
     library = Library(site, tuple(sorted(listings, key=lambda c: (c.title.lower(), c.slug))), glossary)
     return Gathered(library, problems, made, renderer)
 
 
-def with_related(made: list[Made], folders: list[Path], make, store, shared: str, current, jobs) -> list[Made]:
+def with_related(made: list[Made], folders: list[Path], make, store, shared: str, current, jobs,
+                 problems: Problems) -> list[Made]:
     """`made`, with the pages of the conditions that list related ones, made now that every
-    title is known. Their key holds every title, so a title's change reaches them."""
+    title is known (their rendering's problems added to `problems`). Their key holds every
+    title, so a title's change reaches them."""
     waiting = [i for i, m in enumerate(made) if m.listing is not None and m.listing.related]
     if not waiting:
         return made
@@ -141,6 +143,7 @@ def with_related(made: list[Made], folders: list[Path], make, store, shared: str
                                  digest(shared, "related", repr(sorted(titles.items()))), current, jobs)
     made = list(made)
     for i, result in zip(waiting, again):
+        problems.extend(p for p in result.problems if p not in made[i].problems)
         made[i] = result
     return made
 

@@ -111,7 +111,7 @@ def test_related_title_change_reaches_the_page_on_a_cached_rebuild(tmp_path):
 @pytest.fixture(scope="module")
 def thousand(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("az1000")
-    build_into(make_project(root, 1000), root / "site")
+    build_into(make_project(root, 1000, related=True), root / "site")
     return root / "site"
 
 
@@ -129,3 +129,12 @@ def test_a_to_z_of_1000_conditions_has_no_axe_violations(browser, thousand):
     with statichost.serve(thousand) as base, open_page(browser, base) as page:
         violations = run_axe(page)
     assert violations == [], format_violations(violations)
+
+
+def test_related_pages_made_across_processes_are_the_bytes_of_a_serial_build(tmp_path):
+    project = make_project(tmp_path / "project", 60, related=True)
+    build(project, tmp_path / "serial", pdfs=False, jobs=1, use_cache=False)
+    build(project, tmp_path / "parallel", pdfs=False, jobs=2, use_cache=False)
+    files = lambda site: {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}  # noqa: E731
+    assert files(tmp_path / "serial") == files(tmp_path / "parallel")
+    assert "Related conditions" in (tmp_path / "serial" / "abrabanitis" / "index.html").read_text()

@@ -24,7 +24,7 @@ QUESTION = "Can my grandchildren visit while I heal?"
 @pytest.fixture(scope="module")
 def library_site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("search")
-    project = make_project(root, 30)
+    project = make_project(root, 30, related=True)
     shutil.copytree(CONTENT / "calciphylaxis", project.content / "calciphylaxis")
     folder = project.content / ODD_ONE
     replace_in(folder / "symptoms.md", "  items:\n", f"  items:\n  - {SYMPTOM}\n")
