@@ -103,7 +103,7 @@ def other_name(i: int) -> str:
     return f"{middle.capitalize()}{first.lower()} {_LAST[i // (len(_FIRST) * len(_MIDDLE))]} syndrome"
 
 
-def make_condition(i: int, out: Path, source, n: int, related: bool = True
+def make_condition(i: int, out: Path, source, n: int, related: bool = False
                    ) -> tuple[str, dict, list[tuple[str, dict, str]], list[dict]]:
     """Write condition number i (of n) under out/content; return (slug, condition, sections, faq).
     `related`: list two neighbours as related conditions."""
@@ -146,9 +146,10 @@ def flat_markdown(condition: dict, sections: list[tuple[str, dict, str]], faq: l
     return "\n".join(out) + "\n"
 
 
-def make_library(n: int, out: Path, related: bool = True) -> list[tuple[str, str]]:
+def make_library(n: int, out: Path, related: bool = False) -> list[tuple[str, str]]:
     """Write a library of n conditions into `out` (emptied first). Returns [(slug, title)].
-    `related`: each condition lists two others as related."""
+    `related`: each condition lists two others as related (off for `make bench`: the other
+    generators' pages have no such list)."""
     if not 1 <= n <= MAX_CONDITIONS:
         raise SystemExit(f"N must be between 1 and {MAX_CONDITIONS}.")
     if out.exists():
@@ -169,8 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("n", type=int, help="number of conditions")
     ap.add_argument("out", type=Path, help="folder to write (replaced)")
+    ap.add_argument("--related", action="store_true", help="each condition lists two others as related")
     args = ap.parse_args(argv)
-    make_library(args.n, args.out)
+    make_library(args.n, args.out, args.related)
     print(f"Wrote {args.n} conditions to {args.out}")
     return 0
 
