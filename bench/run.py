@@ -398,11 +398,18 @@ def profile(lib: Path, work: Path, src: Path, log: Path) -> list[str]:
 
 def search_lines(searches: dict[int, dict]) -> list[str]:
     """The search index at each size: made again from the built site's condition pages."""
-    lines = ["| conditions | pages indexed | index build (s) | files | size (MB) | Pagefind peak (MB) | "
-             f"first search '{SEARCH_QUERY}': requests | bytes |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["## Search index", "",
+             "Pagefind's index of the condition pages (`healthlib/search.py`), which every cold build above "
+             "includes, made again on its own from the built site (`bench/search_weight.py`), and what the "
+             "search page downloads from `pagefind/` for a reader's first search in Chromium (index, "
+             "WebAssembly, worker and the shown results' summaries; raw bytes, most already compressed).", "",
+             "| conditions | pages indexed | index build (s) | Pagefind CPU (s) | files | size (MB) | "
+             f"Pagefind peak (MB) | first search '{SEARCH_QUERY}': requests | bytes |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for n, got in sorted(searches.items()):
         index, first = got["index"], got["first_search"] or {}
-        lines.append(f"| {n:,} | {index['pages']:,} | {fmt_s(index['seconds'])} | {index['files']:,} | "
+        lines.append(f"| {n:,} | {index['pages']:,} | {fmt_s(index['seconds'])} | {fmt_s(index['cpu_seconds'])} | "
+                     f"{index['files']:,} | "
                      f"{index['bytes'] / 1e6:,.1f} | {index['peak_mb']:,.0f} | {first.get('requests', '–')} | "
                      f"{first.get('bytes', 0):,} |")
     return lines
@@ -451,13 +458,6 @@ def write_doc(results, pages, weight, prof, started, quick, loads, searches=None
         "## Targets",
         "",
         *targets(results),
-        "",
-        "## Search index",
-        "",
-        "Pagefind's index of the condition pages (`healthlib/search.py`), which every cold build above "
-        "includes, made again on its own from the built site (`bench/search_weight.py`), and what the "
-        "search page downloads from `pagefind/` for a reader's first search in Chromium (index, "
-        "WebAssembly, worker and the shown results' summaries; raw bytes, most already compressed).",
         "",
         *search_lines(searches or {}),
         "",
