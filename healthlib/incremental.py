@@ -67,12 +67,24 @@ class MemoryStore:
         self.used = set()
 
 
+def make_once(key: str, make: Callable[[], Made], store, current: Current) -> Made:
+    """make(), or what `store` keeps under `key`."""
+    made = store.get(key, current)
+    if made is not None:
+        store.keep(key)
+        return made
+    made = make()
+    store.put(key, made)
+    return made
+
+
 def make_all(folders: Sequence[Path], make: Callable[[Path], Made], store, shared: str, current: Current,
              jobs: int | None) -> list[Made]:
     """[make(folder) for folder in folders], each taken from `store` when its key is there.
     `shared`: the key of what all conditions share (render_key)."""
     keys = [store.trusted_key(folder) for folder in folders]
-    found: list[Made | None] = [store.get(digest(shared, key), current) if key else None for key in keys]
+    full = [digest(shared, key) if key else None for key in keys]
+    found: list[Made | None] = [store.get(key, current) if key else None for key in full]
     todo = [i for i, made in enumerate(found) if made is None]
 
     def work(folder: Path):
@@ -84,9 +96,9 @@ def make_all(folders: Sequence[Path], make: Callable[[Path], Made], store, share
                 return key, record, made, True
         return key, record, make(folder), False
 
-    for i, key in enumerate(keys):
-        if found[i] is not None:
-            store.keep(digest(shared, key))
+    for key, made in zip(full, found):
+        if made is not None:
+            store.keep(key)
     for i, (key, record, made, hit) in zip(todo, ordered_imap(work, [folders[i] for i in todo], jobs)):
         found[i] = made
         if key is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -157,8 +158,24 @@ class Condition(Listing):
     faq: tuple[FaqEntry, ...] = ()
     folder: Path | None = None
 
+    # Each file's parsed YAML (sources.Doc) and its other texts by line (a section's Markdown):
+    # where checks find what an editor wrote, read when a check needs a line.
+    located: tuple[tuple[str, object, tuple[tuple[int, str], ...]], ...] = field(default=(), compare=False, repr=False)
+
     def section(self, section_id: str) -> Section:
         return next(s for s in self.sections if s.id == section_id)
+
+    def line_of(self, file_name: str, pattern: re.Pattern | str) -> int | None:
+        """The line of `file_name` where `pattern` (text, or a regex) is first written."""
+        for name, doc, texts in self.located:
+            if name != file_name:
+                continue
+            for line, text in sorted((*doc.scalars, *texts), key=lambda piece: piece[0]):
+                at = pattern.search(text) if isinstance(pattern, re.Pattern) else None
+                start = at.start() if at else (text.find(pattern) if isinstance(pattern, str) else -1)
+                if start >= 0:
+                    return line + text.count("\n", 0, start)
+        return None
 
     def listing(self) -> Listing:
         return Listing(*(getattr(self, f.name) for f in fields(Listing)))
@@ -169,6 +186,7 @@ class GlossaryTerm:
     term: str
     means: str
     forms: tuple[str, ...] = ()
+    line: int | None = field(default=None, compare=False, repr=False)   # of its meaning, in glossary.yaml
 
     @property
     def spellings(self) -> tuple[str, ...]:

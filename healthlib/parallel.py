@@ -50,9 +50,9 @@ _work: Callable | None = None   # what the forked workers run, set just before f
 def _die_with_parent(parent: int) -> None:
     """A worker ends when the build process ends, even by SIGKILL, instead of lingering."""
     try:
-        import ctypes
+        from .libc import libc
         PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):   # not Linux: nothing to set
         pass
     if os.getppid() != parent:   # the parent died before prctl took effect

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import incremental
@@ -54,6 +54,7 @@ class Gathered:
     problems: Problems
     made: list[Made]            # in folder order
     renderer: Renderer | None   # None when the site settings or glossary have errors
+    library_pages: list = field(default_factory=list)   # the A-Z index, 404, sitemap, robots.txt
 
 
 @dataclass
@@ -127,7 +128,14 @@ def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str 
         with _no_cycle_collector():
             made = with_related(made, folders, make, store, shared, current, jobs, problems)
     library = Library(site, tuple(sorted(listings, key=lambda c: (c.title.lower(), c.slug))), glossary)
-    return Gathered(library, problems, made, renderer)
+    gathered = Gathered(library, problems, made, renderer)
+    if renderer is not None and not problems.errors:
+        html_paths = [path for m in made for path, _ in m.pages or ()]
+        pages = incremental.make_once(
+            digest(shared, "library pages", repr([m.listing for m in made]), repr(html_paths)),
+            lambda: Made(None, [], renderer.library_pages(library, html_paths)), store, current)
+        gathered.library_pages = [(path, data, pages.reused) for path, data in pages.pages]
+    return gathered
 
 
 def with_related(made: list[Made], folders: list[Path], make, store, shared: str, current, jobs,
@@ -150,15 +158,8 @@ def with_related(made: list[Made], folders: list[Path], make, store, shared: str
 
 def site_files(gathered: Gathered) -> list[tuple[str, bytes, bool]]:
     """Every file of the site but the PDFs: (path, bytes, whether the current site has these bytes)."""
-    out, html_paths = [], []
-    for made in gathered.made:
-        for path, data in made.pages or ():
-            out.append((path, data, made.reused))
-            html_paths.append(path)
-    renderer = gathered.renderer
-    out += [(path, data, False) for path, data in renderer.library_pages(gathered.library, html_paths)]
-    out += [(path, data, False) for path, data in renderer.static_files()]
-    return out
+    out = [(path, data, made.reused) for made in gathered.made for path, data in made.pages or ()]
+    return out + gathered.library_pages + [(path, data, False) for path, data in gathered.renderer.static_files()]
 
 
 def load(project: Project) -> tuple[Library, Problems]:

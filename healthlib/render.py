@@ -15,24 +15,7 @@ from .az import az_index
 from .errors import BuildError, Problem
 from .model import Condition, GlossaryTerm, Library, Site
 
-# Anything that looks like template syntax or an unfilled key must never reach a reader.
-LEAK = markup.TEMPLATE_TEXT
 SEARCH_PAGE = "search/index.html"   # within headers.SEARCH_PATHS
-
-
-def find_leak(html: str) -> re.Match | None:
-    """LEAK.search(html), found sooner: every pair LEAK looks for has a brace at one end, str.find
-    finds a brace at memory speed, and a page has a few dozen (its JSON-LD); the regex itself
-    steps through every character, a tenth of a condition page's rendering. It runs only when a
-    brace has a pair's other half beside it. tests/test_fast_paths.py proves the same result."""
-    for brace, step, halves in (("{", 1, "{%#"), ("}", -1, "}%#")):
-        at = html.find(brace)
-        while at != -1:
-            beside = at + step
-            if 0 <= beside < len(html) and html[beside] in halves:
-                return LEAK.search(html)
-            at = html.find(brace, at + 1)
-    return None
 
 
 @dataclass(frozen=True)
@@ -179,7 +162,7 @@ class Renderer:
         condition = context.get("condition")
         if template == "condition.html":
             html = markup.explain_terms(html, self.glossary, skip=(condition.title, *condition.other_names))
-        leak = find_leak(html)
+        leak = markup.TEMPLATE_TEXT.search(html)
         if leak:
             line = html.count("\n", 0, leak.start()) + 1
             raise BuildError([Problem(out_path, line, f"unrendered template text '{leak.group(0)}' would be "

@@ -6,8 +6,8 @@ validator can say exactly where a problem is.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
+import functools
 import os
 import re
 import stat
@@ -52,61 +52,37 @@ class Doc:
             key = key[:-1]
         return self.lines.get((), 1)
 
+    @functools.cached_property
+    def scalars(self) -> tuple[tuple[int, str], ...]:
+        """Every value with its line, as 'name: value' inside a group of settings, in file order:
+        where checks find what an editor wrote."""
+        out: list[tuple[int, str]] = []
 
-_already_read: dict[str, bytes] = {}
-
-
-def read_bytes(path: str | os.PathLike) -> bytes:
-    """A file's bytes, by os.open and os.read: open() adds a buffer object and fstat, isatty
-    and lseek calls, twice the time for a content file (a cold build reads 13 a condition)."""
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        parts = []
-        while part := os.read(fd, 1 << 16):
-            parts.append(part)
-        return b"".join(parts)
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
-def already_read(files: dict[str, bytes]):
-    """While it lasts, read_text takes a plain file's bytes from `files` (path -> bytes, as just
-    read to find the folder's cache key) instead of reading the file again."""
-    _already_read.update(files)
-    try:
-        yield
-    finally:
-        _already_read.clear()
+        def walk(value, key: tuple) -> None:
+            if isinstance(value, dict):
+                for name, item in value.items():
+                    walk(item, (*key, name))
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    walk(item, (*key, i))
+            else:
+                named = f"{key[-1]}: " if key and isinstance(key[-1], str) else ""
+                out.append((self.line(*key) or 1, named + ("" if value is None else str(value))))
+        walk(self.data, ())
+        return tuple(sorted(out, key=lambda piece: piece[0]))
 
 
 def read_text(path: Path, root: Path, problems: Problems) -> str | None:
     """The file's text with a BOM dropped and line endings made \\n, or None after reporting why not."""
-    size = _plain_file_size(path, root)
-    real = path
-    if size is None:
-        try:
-            real = path.resolve(strict=True)
-            real.relative_to(root.resolve())
-        except ValueError:
-            problems.error(path, None, f"this file links to {path.resolve()}, outside the content folder. "
-                           "Copy the file into the content folder instead of linking to it.")
-            return None
-        except OSError as exc:
-            problems.error(path, None, f"cannot read this file ({exc.strerror}).")
-            return None
-        if not real.is_file():
-            # A folder, a pipe or a device: reading it fails or never ends.
-            problems.error(path, None, "this is not a plain file. Replace it with a text file.")
-            return None
-        size = real.stat().st_size
+    real = path if _is_plain_file_inside(path, root) else _resolved_inside(path, root, problems)
+    if real is None:
+        return None
+    size = real.stat().st_size
     if size > MAX_FILE_BYTES:
         problems.error(path, None, f"this file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}. "
                        "Split it up or remove what does not belong in it.")
         return None
-    raw = _already_read.pop(str(path), None) if real is path else None
-    if raw is None or len(raw) != size:
-        raw = read_bytes(real)
+    raw = real.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -123,28 +99,47 @@ def read_text(path: Path, root: Path, problems: Problems) -> str | None:
     return text
 
 
-def _plain_file_size(path: Path, root: Path) -> int | None:
-    """The size of `path` when it is a plain file reached from `root` by plain names, none of
-    them a symlink: then it resolves to a file inside root, and read_text can skip resolving it
-    (two lstat calls instead of realpath's walk from /). None when it must be resolved: a
-    symlink, '..', a path not under root, or anything missing or odd (read_text says which)."""
+
+
+def _resolved_inside(path: Path, root: Path, problems: Problems) -> Path | None:
+    """Where `path` really is, when that is a plain file inside `root`; None after saying why not."""
+    try:
+        real = path.resolve(strict=True)
+        real.relative_to(root.resolve())
+    except ValueError:
+        problems.error(path, None, f"this file links to {path.resolve()}, outside the content folder. "
+                       "Copy the file into the content folder instead of linking to it.")
+        return None
+    except OSError as exc:
+        problems.error(path, None, f"cannot read this file ({exc.strerror}).")
+        return None
+    if not real.is_file():   # a folder, a pipe or a device: reading it fails or never ends
+        problems.error(path, None, "this is not a plain file. Replace it with a text file.")
+        return None
+    return real
+
+
+def _is_plain_file_inside(path: Path, root: Path) -> bool:
+    """Whether `path` is a plain file reached from `root` by plain names, none of them a link: then
+    it is inside root without resolving it (an lstat a name instead of realpath's walk from /,
+    an eighth of a cold build's CPU)."""
     path_text, root_text = os.fspath(path), os.fspath(root)
     prefix = root_text if root_text.endswith(os.sep) else root_text + os.sep
     if not path_text.startswith(prefix):
-        return None
-    at = prefix
+        return False
+    at, info = prefix, None
     for name in path_text[len(prefix):].split(os.sep):
         if name in ("", ".", ".."):
-            return None
+            return False
         at += name
         try:
             info = os.lstat(at)
         except OSError:
-            return None
+            return False
         if stat.S_ISLNK(info.st_mode):
-            return None
+            return False
         at += os.sep
-    return info.st_size if stat.S_ISREG(info.st_mode) else None
+    return info is not None and stat.S_ISREG(info.st_mode)
 
 
 # Characters YAML refuses (controls, non-characters), and line separators that editors often do
@@ -162,175 +157,53 @@ def _hint(problem: str) -> str:
     return ""
 
 
-# libyaml (C) composes YAML about 15 times faster than pure Python, and most of a big build was
-# YAML. Its composer recurses in C and crashes the process near 100,000 levels, so it only reads
-# short text (a level takes at least two characters); and a document nested deeper than
-# _C_MAX_DEPTH, or one it rejects, is read again by the pure-Python loader, so every value,
-# line and message is the same as without it (tests/test_fast_paths.py).
+# libyaml (C) composes YAML many times faster than pure Python. Its composer recurses in C and
+# crashes the process near 100,000 levels, so it only reads text too short to nest that deep.
 _C_MAX_CHARS = 10_000
-_C_MAX_DEPTH = 100
+_CLoader = getattr(yaml, "CSafeLoader", None)
 _STR_TAG = "tag:yaml.org,2002:str"
-_DEFAULT_TAGS = {yaml.ScalarNode: _STR_TAG, yaml.SequenceNode: _SEQ_TAG, yaml.MappingNode: _MAP_TAG}
 
 
-def _c_loader():
-    """libyaml's safe loader, with the Python methods its composer calls for every node made cheap.
-
-    A plain scalar is resolved (str, int, bool, date...) by the YAML 1.1 patterns listed under its
-    first character, and most start with a character that has none: those are strings, without
-    the general search. The safe loader has no path resolvers, so descending and ascending do
-    nothing: C callables that do nothing save a Python call each. Same tags as the safe loader
-    (tests/test_fast_paths.py)."""
-    base = getattr(yaml, "CSafeLoader", None)
-    if base is None or base.yaml_path_resolvers or None in base.yaml_implicit_resolvers:
-        return base
-
-    class Loader(base):
-        def resolve(self, kind, value, implicit):
-            if kind is yaml.ScalarNode and implicit[0] and value[:1] in self.yaml_implicit_resolvers:
-                return super().resolve(kind, value, implicit)
-            return _DEFAULT_TAGS[kind]
-
-        descend_resolver = {}.get     # (parent, index) -> index; no state
-        ascend_resolver = tuple       # () -> ()
-
-    return Loader
-
-
-_CLoader = _c_loader()
-
-
-def _fast_node(text: str):
-    """(loader, node) composed by libyaml, or None when it cannot or should not read `text`."""
-    if _CLoader is None or len(text) > _C_MAX_CHARS:
-        return None
-    loader = _CLoader(text)
+def _compose(text: str, path: Path, problems: Problems, line_offset: int):
+    """(loader, node) of one YAML document, or None after reporting why it cannot be read. Text
+    libyaml refuses is read again by the pure-Python loader, whose messages are the ones shown."""
+    if _CLoader is not None and len(text) <= _C_MAX_CHARS:
+        loader = _CLoader(text)
+        try:
+            return loader, loader.get_single_node()
+        except yaml.YAMLError:
+            pass
+        finally:
+            loader.dispose()
+    loader = yaml.SafeLoader(text)
     try:
         return loader, loader.get_single_node()
-    except yaml.YAMLError:
-        loader.dispose()
-        return None
-
-
-class _TooDeepForC(Exception):
-    pass
-
-
-def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0, fast: bool = True) -> Doc | None:
-    """Parse one YAML document into plain values, refusing tags, aliases and duplicate keys.
-    `fast`: let libyaml compose it when it safely can (the result is the same)."""
-    fast = _fast_node(text) if fast else None
-    loader = fast[0] if fast else yaml.SafeLoader(text)
-    try:
-        node = fast[1] if fast else loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = (mark.line + 1 + line_offset) if mark else None
         problem = exc.problem or exc.context or "the YAML cannot be read"
-        problems.error(path, line, f"YAML error: {problem}.{_hint(problem)}")
-        return None
+        problems.error(path, (mark.line + 1 + line_offset) if mark else None, f"YAML error: {problem}.{_hint(problem)}")
     except yaml.YAMLError as exc:
         problems.error(path, None, f"YAML error: {exc}")
-        return None
     except RecursionError:
         problems.error(path, _too_deep_line(text, line_offset), "this YAML is nested too deeply. Simplify it.")
-        return None
     finally:
         loader.dispose()
-    doc = Doc(path, None)
-    if node is None:
-        return doc
-    seen: set[int] = set()
-    lines = doc.lines
-    items_before = len(problems.items)
-    # Only an alias ('*name') re-uses a node: without a '*' in the text no node can be reached
-    # twice, so the check is skipped; so is the general conversion of plain strings in lists and
-    # mappings. Only when libyaml composed the text: the pure-Python reading keeps the general
-    # code, and tests/test_fast_paths.py proves both give the same.
-    shortcut = fast and "*" not in text
+    return None
 
-    def convert(n: yaml.Node, key: tuple):
-        if fast and len(key) > _C_MAX_DEPTH:
-            raise _TooDeepForC
-        line = n.start_mark.line + 1 + line_offset
-        lines.setdefault(key, line)
-        if not shortcut:
-            if id(n) in seen:
-                # An alias re-uses a node; refusing them also stops "billion laughs" expansion.
-                problems.error(path, line, "YAML anchors and aliases (&name, *name) are not allowed. "
-                               "Write the text out in full.")
-                raise _Stop
-            seen.add(id(n))
-        # A plain string below this node needs none of convert's checks (no alias, not too deep):
-        # its line is recorded and its text kept, as convert(child) would.
-        flat = shortcut and len(key) < _C_MAX_DEPTH
-        kind = type(n)
-        if kind is yaml.MappingNode:
-            if n.tag != _MAP_TAG:
-                return _bad_tag(n, line)
-            out: dict = {}
-            first_line: dict = {}
-            for k, v in n.value:
-                kline = k.start_mark.line + 1 + line_offset
-                if type(k) is not yaml.ScalarNode or k.tag != _STR_TAG:
-                    problems.error(path, kline, "a setting name must be plain text.")
-                    continue
-                name = k.value
-                if name in out:
-                    problems.error(path, kline, f"'{name}' is set twice (first on line "
-                                   f"{first_line[name]}). Keep one and delete the other.")
-                    continue
-                first_line[name] = kline
-                lines[sub := key + (name,)] = kline
-                out[name] = v.value if flat and type(v) is yaml.ScalarNode and v.tag == _STR_TAG else convert(v, sub)
-            return out
-        if kind is yaml.SequenceNode:
-            if n.tag != _SEQ_TAG:
-                return _bad_tag(n, line)
-            if not flat:
-                return [convert(item, key + (i,)) for i, item in enumerate(n.value)]
-            items = []
-            for i, item in enumerate(n.value):
-                if type(item) is yaml.ScalarNode and item.tag == _STR_TAG:
-                    lines.setdefault(key + (i,), item.start_mark.line + 1 + line_offset)
-                    items.append(item.value)
-                else:
-                    items.append(convert(item, key + (i,)))
-            return items
-        if n.tag == _STR_TAG:
-            return n.value       # what construct_object gives a plain string, without its dispatch
-        if n.tag not in _ALLOWED_SCALAR_TAGS:
-            return _bad_tag(n, line)
-        try:
-            return loader.construct_object(n, deep=True)
-        except (yaml.YAMLError, ValueError) as exc:
-            if n.tag == "tag:yaml.org,2002:timestamp":
-                # A day that does not exist (2026-02-30): keep the text, so the setting's own check
-                # names it, and the rest of the file is still checked.
-                return n.value
-            problems.error(path, line, f"'{n.value}' cannot be read: {exc}.")
-            return None
 
-    def _bad_tag(n: yaml.Node, line: int):
-        tag = n.tag.replace("tag:yaml.org,2002:", "!!")
-        problems.error(path, line, f"the YAML tag '{tag}' is not allowed. Remove it and write plain text.")
+def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0) -> Doc | None:
+    """Parse one YAML document into plain values, refusing tags, aliases and duplicate keys."""
+    composed = _compose(text, path, problems, line_offset)
+    if composed is None:
         return None
-
+    doc = Doc(path, None)
+    if composed[1] is None:
+        return doc
+    items_before = len(problems.items)
     try:
-        doc.data = convert(node, ())
-    except _TooDeepForC:
-        del problems.items[items_before:]
-        return parse_yaml(text, path, problems, line_offset, fast=False)
+        doc.data = _Converter(composed[0], doc, problems, line_offset).convert(composed[1], ())
     except _Stop:
         return None
-    except RecursionError:
-        problems.error(path, _too_deep_line(text, line_offset), "this YAML is nested too deeply. Simplify it.")
-        return None
-    finally:
-        # convert refers to itself (it recurses), and through its closure to the loader and every
-        # node: unless the cycle is cut here, each file's nodes wait for the garbage collector,
-        # which then took a fifth of loading a big library.
-        del convert
     if any(p.is_error for p in problems.items[items_before:]):
         return None
     return doc
@@ -338,6 +211,67 @@ def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0, 
 
 class _Stop(Exception):
     pass
+
+
+class _Converter:
+    """YAML nodes to plain values, recording each value's line in the Doc."""
+
+    def __init__(self, loader, doc: Doc, problems: Problems, line_offset: int):
+        self.loader, self.doc, self.problems, self.offset = loader, doc, problems, line_offset
+        self.seen: set[int] = set()
+
+    def error(self, line: int, message: str) -> None:
+        self.problems.error(self.doc.path, line, message)
+
+    def convert(self, n: yaml.Node, key: tuple):
+        line = n.start_mark.line + 1 + self.offset
+        self.doc.lines.setdefault(key, line)
+        if len(key) > _MAX_DEPTH:
+            self.error(line, "this YAML is nested too deeply. Simplify it.")
+            raise _Stop
+        if id(n) in self.seen:   # an alias re-uses a node; refusing them stops "billion laughs" too
+            self.error(line, "YAML anchors and aliases (&name, *name) are not allowed. Write the text out in full.")
+            raise _Stop
+        self.seen.add(id(n))
+        if isinstance(n, yaml.MappingNode):
+            return self.mapping(n, key, line) if n.tag == _MAP_TAG else self.bad_tag(n, line)
+        if isinstance(n, yaml.SequenceNode):
+            return [self.convert(item, (*key, i)) for i, item in enumerate(n.value)] if n.tag == _SEQ_TAG \
+                else self.bad_tag(n, line)
+        return self.scalar(n, line)
+
+    def mapping(self, n: yaml.MappingNode, key: tuple, line: int) -> dict:
+        out: dict = {}
+        first_line: dict = {}
+        for k, v in n.value:
+            kline = k.start_mark.line + 1 + self.offset
+            if not isinstance(k, yaml.ScalarNode) or k.tag != _STR_TAG:
+                self.error(kline, "a setting name must be plain text.")
+            elif k.value in out:
+                self.error(kline, f"'{k.value}' is set twice (first on line {first_line[k.value]}). "
+                           "Keep one and delete the other.")
+            else:
+                first_line[k.value] = kline
+                self.doc.lines[(*key, k.value)] = kline
+                out[k.value] = self.convert(v, (*key, k.value))
+        return out
+
+    def scalar(self, n: yaml.ScalarNode, line: int):
+        if n.tag == _STR_TAG:
+            return n.value       # what construct_object gives a plain string
+        if n.tag not in _ALLOWED_SCALAR_TAGS:
+            return self.bad_tag(n, line)
+        try:
+            return self.loader.construct_object(n, deep=True)
+        except (yaml.YAMLError, ValueError) as exc:
+            if n.tag == "tag:yaml.org,2002:timestamp":
+                return n.value   # a day that does not exist (2026-02-30): the setting's own check names it
+            self.error(line, f"'{n.value}' cannot be read: {exc}.")
+            return None
+
+    def bad_tag(self, n: yaml.Node, line: int) -> None:
+        tag = n.tag.replace("tag:yaml.org,2002:", "!!")
+        self.error(line, f"the YAML tag '{tag}' is not allowed. Remove it and write plain text.")
 
 
 # Content nests a few levels; PyYAML's composer recurses and gives up near a few hundred.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import ctypes.util
 import os
 import struct
 import time
@@ -105,7 +104,7 @@ class InotifyWatcher:
     """Kernel notifications for every folder under `folders` (new folders included) and `files`."""
 
     def __init__(self, folders: Iterable[Path], files: Iterable[Path] = ()):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        from .libc import libc
         self._add_watch = libc.inotify_add_watch
         self.fd = libc.inotify_init1(_IN_NONBLOCK | _IN_CLOEXEC)
         if self.fd < 0:

@@ -48,4 +48,6 @@ def render_library(library, templates: Path = REPO / "templates", static: Path =
     from healthlib.render import Renderer
     renderer = Renderer(library.site, library.glossary, templates, static)
     made = [Made(c.listing(), [], renderer.condition_pages(c)) for c in library.conditions]
-    return {path: data for path, data, _ in site_files(Gathered(library, Problems(), made, renderer))}
+    html_paths = [path for m in made for path, _ in m.pages]
+    pages = [(path, data, False) for path, data in renderer.library_pages(library, html_paths)]
+    return {path: data for path, data, _ in site_files(Gathered(library, Problems(), made, renderer, pages))}
