@@ -139,3 +139,10 @@ def test_the_index_is_per_language_and_reused_when_no_indexed_page_changed(tmp_p
     replace_in(next(project.content.glob("*/condition.yaml")), "summary: ", "summary: Changed. ")
     build_into(project, out)
     assert {p.name: p.read_bytes() for p in (out / "pagefind").rglob("*") if p.is_file()} != before
+
+
+@pytest.mark.browser
+def test_search_results_link_below_the_folder_the_site_is_published_in(browser, library_site):
+    with statichost.serve(library_site, prefix="/health/") as base, open_page(browser, base + "search/") as page:
+        links = _results(page, "calciphylaxis")
+    assert links and links[0] == "/health/calciphylaxis/", links[:3]
