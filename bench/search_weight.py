@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from healthlib import search  # noqa: E402
+from healthlib.publish import search  # noqa: E402
 
 
 def index_numbers(site: Path) -> dict:

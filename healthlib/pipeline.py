@@ -12,16 +12,16 @@ import gc
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import incremental
-from .cache import Store
+from .speed import incremental
+from .speed.cache import Store
 from .errors import BuildError, Problems
-from .hashing import digest
-from .load import CONDITION_FILE, load_condition, load_shared
-from .model import Library, Made
-from .related import check_related
-from .render import Renderer
-from .search import SearchIndex
-from .write import Writer
+from .util.hashing import digest
+from .content.load import CONDITION_FILE, load_condition, load_shared
+from .content.model import Library, Made
+from .content.related import check_related
+from .publish.render import Renderer
+from .publish.search import SearchIndex
+from .output.write import Writer
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,7 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
     caches = Path(cache_dir).absolute() if cache_dir else project.root / ".cache"
     store = Store(caches / "build" if use_cache else None)
     if pdfs:
-        from . import pdf
+        from .publish import pdf
     skipped = pdf.unavailable() if pdfs else None
     papers = pdf.PAPERS if pdfs and not skipped else ()
     writer = Writer(out_dir, sources=(project.content, project.templates, project.static),

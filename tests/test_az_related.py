@@ -10,9 +10,9 @@ from bs4 import BeautifulSoup
 from browser import format_violations, open_page, run_axe
 from contentkit import REPO, add_condition, copy_content, line_of, replace_in
 import statichost
-from healthlib.az import az_index, letter_of
+from healthlib.publish.az import az_index, letter_of
 from healthlib.errors import BuildError
-from healthlib.model import Site
+from healthlib.content.model import Site
 from healthlib.pipeline import Project, build
 from projectkit import build_into, make_project
 from test_html_validity import format_messages, run_vnu

@@ -14,9 +14,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from healthlib import markup, render, sources
+from healthlib.text import markup
+from healthlib.publish import render
+from healthlib.content import sources
 from healthlib.errors import Problems
-from healthlib.model import GlossaryTerm, Text
+from healthlib.content.model import GlossaryTerm, Text
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 

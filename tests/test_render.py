@@ -11,11 +11,10 @@ from bs4 import BeautifulSoup
 
 from contentkit import CONTENT, REPO, add_condition, copy_content, render_library
 from healthlib.errors import BuildError
-from healthlib.pipeline import Project, load
-from healthlib.markup import explain_terms, plain_text
-from healthlib.model import GlossaryTerm
-from healthlib.pipeline import Project, build
-from healthlib.render import make_env
+from healthlib.pipeline import Project, build, load
+from healthlib.text.markup import explain_terms, plain_text
+from healthlib.content.model import GlossaryTerm
+from healthlib.publish.render import make_env
 from projectkit import make_project
 
 

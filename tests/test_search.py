@@ -12,7 +12,7 @@ import pytest
 from browser import format_violations, open_page, run_axe
 from contentkit import CONTENT, replace_in
 import statichost
-from healthlib import search
+from healthlib.publish import search
 from healthlib.pipeline import Project, gather, site_files
 from projectkit import build_into, make_project
 

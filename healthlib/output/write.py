@@ -12,9 +12,9 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
-from .atomic import atomic_write
-from .errors import BuildError, Problem
-from .libc import libc
+from ..util.atomic import atomic_write
+from ..errors import BuildError, Problem
+from ..util.libc import libc
 
 # Left in every output folder so the build knows the folder is its own to replace. It lists the
 # files the build made: a file of anyone else's found there stops the next build instead of

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -10,10 +9,11 @@ from urllib.parse import urlsplit
 import jinja2
 import markupsafe
 
-from . import headers, markup, seo
+from . import headers, seo
 from .az import az_index
-from .errors import BuildError, Problem
-from .model import Condition, GlossaryTerm, Library, Site
+from ..text import markup
+from ..errors import BuildError, Problem
+from ..content.model import Condition, GlossaryTerm, Library, Site
 
 SEARCH_PAGE = "search/index.html"   # within headers.SEARCH_PATHS
 
@@ -44,11 +44,9 @@ def _longdate(value) -> str:
 
 
 class _Once:
-    """once(macro, *args, **kwargs): the macro's output for these arguments, made the first time
-    and reused on every later page of the build (the sheet's medicines table and blank lines
-    were a third of its rendering). Sound because a macro imported without context, as the
-    templates import components.html, sees only its arguments and the environment's globals.
-    Only for arguments that do not change from page to page."""
+    """once(macro, *args, **kwargs): the macro's output for these arguments, made once a build and
+    reused (the sheet's blank rows). Sound because a macro imported without context sees only its
+    arguments and the globals; only for arguments that do not change from page to page."""
 
     def __init__(self):
         self.made: dict[tuple, object] = {}
@@ -64,11 +62,8 @@ _escape_inner = getattr(markupsafe, "_escape_inner", None)
 
 
 def fast_escape(value, _str=str, _markup=markupsafe.Markup, _new=str.__new__):
-    """markupsafe.escape, the same text, without its Python-level Markup constructor: a str is
-    escaped by markupsafe's own C code and wrapped directly, and Markup is returned as it is (it
-    is immutable, and escape would only copy it). Compiled templates call it for every value
-    they show, 300 a page: it was a tenth of rendering. tests/test_fast_paths.py proves it
-    gives what escape gives."""
+    """markupsafe.escape without its Python-level Markup constructor: templates call it for every
+    value they show (tests/test_fast_paths.py: the same text)."""
     kind = type(value)
     if kind is _str and _escape_inner is not None:
         return _new(_markup, _escape_inner(value))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from .model import Condition
+from ..content.model import Condition
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import Problems
+from ..errors import Problems
 
 # A condition's section is a few kilobytes; anything near this size is a mistake (a pasted
 # file, a binary) and would slow every build. Documented in docs/content-format.md.

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from .errors import Problem
-from .markup import plain_text
+from ..errors import Problem
+from ..text.markup import plain_text
 
 
 @dataclass(frozen=True)

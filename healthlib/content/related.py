@@ -6,7 +6,7 @@ import difflib
 
 from pathlib import Path
 
-from .errors import Problems
+from ..errors import Problems
 from .model import Listing
 
 

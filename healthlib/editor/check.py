@@ -8,7 +8,6 @@ review dates. All problems are `Problem` values with a file and line.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -16,12 +15,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from . import markup
-from .errors import ERROR, WARNING, BuildError, Problem, Problems
-from .load import CONDITION_FILE, FAQ_FILE, GLOSSARY_FILE, condition_folders
-from .model import SECTION_IDS, Condition, Library
-from .pipeline import Project, gather, site_files
-from .readability import Score, measure, section_blocks
+from ..text import markup
+from ..errors import ERROR, WARNING, BuildError, Problem, Problems
+from ..content.load import CONDITION_FILE, FAQ_FILE, GLOSSARY_FILE, condition_folders
+from ..content.model import SECTION_IDS, Condition, Library
+from ..pipeline import Project, gather, site_files
+from ..text.readability import Score, measure, section_blocks
 
 FAQ_ID = "faq"                         # the FAQ's section id on a condition page
 _HERE = "http://site.invalid/"         # stands for the site root when resolving relative links

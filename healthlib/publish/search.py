@@ -27,7 +27,7 @@ import subprocess
 import threading
 from collections.abc import Callable
 
-from .errors import BuildError, Problem
+from ..errors import BuildError, Problem
 
 FOLDER = "pagefind"
 MARK = b"data-pagefind-body"

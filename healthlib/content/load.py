@@ -11,10 +11,10 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import markup
-from .errors import Problems
+from ..text import markup
+from ..errors import Problems
 from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm, Related,
-                    ItemList, Library, Readability, Section, Site, SourceRef, Text)
+                    ItemList, Readability, Section, Site, SourceRef, Text)
 from .sources import Doc, MarkdownFile, as_date, parse_yaml, read_text, split_front_matter
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
