@@ -28,7 +28,7 @@ def index_numbers(site: Path) -> dict:
     pages = [(p.relative_to(site).as_posix(), p.read_bytes()) for p in sorted(site.glob("*/index.html"))]
     pages = [(path, data) for path, data in pages if search.MARK in data]
     started = time.perf_counter()
-    files = search.index_pages(pages)
+    files = search._index(pages)
     seconds = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)   # Pagefind's process, the only child
     return {"pages": len(pages), "seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,

@@ -99,13 +99,11 @@ def _no_cycle_collector():
 
 def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str | None = None,
            papers: tuple = (), current=lambda path: None, renderer: Renderer | None = None,
-           keep_models: bool = False, render: bool = True, each=None) -> Gathered:
+           keep_models: bool = False, render: bool = True) -> Gathered:
     """Read, validate and render every condition, never raising: problems are collected.
     `store`: earlier results to reuse (incremental.py); `current`: the site's bytes as they are;
     `renderer`: one to reuse (serve), when nothing but condition folders changed; `render`:
-    False to load and check the models only (no pages); `each`: given each condition's result
-    (model.Made) as soon as it is made: those without related conditions in folder order, then
-    those with, in folder order (the search index)."""
+    False to load and check the models only (no pages)."""
     problems = Problems(project.root)
     site, glossary, folders = load_shared(project.content, project.site_file, problems)
     if base_url:
@@ -121,14 +119,14 @@ def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str 
     shared = digest(incremental.render_key(renderer) if renderer else "models only", str(project.root),
                     str(project.content))
     with _no_cycle_collector():
-        made = incremental.make_all(folders, make, store, shared, current, jobs, each and _with_pages(each))
+        made = incremental.make_all(folders, make, store, shared, current, jobs)
     for result in made:
         problems.extend(result.problems)
     listings = [m.model or m.listing for m in made if m.listing is not None]
     check_related(listings, [folder.name for folder in folders], problems, project.content, CONDITION_FILE)
     if renderer is not None and not problems.errors:
         with _no_cycle_collector():
-            made = with_related(made, folders, make, store, shared, current, jobs, problems, each)
+            made = with_related(made, folders, make, store, shared, current, jobs, problems)
     library = Library(site, tuple(sorted(listings, key=lambda c: (c.title.lower(), c.slug))), glossary)
     gathered = Gathered(library, problems, made, renderer)
     if renderer is not None and not problems.errors:
@@ -140,13 +138,8 @@ def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str 
     return gathered
 
 
-def _with_pages(each):
-    """`each`, given only results with pages (a condition that lists related ones has none yet)."""
-    return lambda made: each(made) if made.pages is not None else None
-
-
 def with_related(made: list[Made], folders: list[Path], make, store, shared: str, current, jobs,
-                 problems: Problems, each=None) -> list[Made]:
+                 problems: Problems) -> list[Made]:
     """`made`, with the pages of the conditions that list related ones, made now that every
     title is known (their rendering's problems added to `problems`). Their key holds every
     title, so a title's change reaches them."""
@@ -155,7 +148,7 @@ def with_related(made: list[Made], folders: list[Path], make, store, shared: str
         return made
     titles = {m.listing.slug: m.listing.title for m in made if m.listing is not None}
     again = incremental.make_all([folders[i] for i in waiting], functools.partial(make, titles=titles), store,
-                                 digest(shared, "related", repr(sorted(titles.items()))), current, jobs, each)
+                                 digest(shared, "related", repr(sorted(titles.items()))), current, jobs)
     made = list(made)
     for i, result in zip(waiting, again):
         problems.extend(p for p in result.problems if p not in made[i].problems)
@@ -190,14 +183,13 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
     papers = pdf.PAPERS if pdfs and not skipped else ()
     writer = Writer(out_dir, sources=(project.content, project.templates, project.static),
                     project_root=project.root)
-    index = SearchIndex()   # reads the pages while they are made
     try:
-        gathered = gather(project, store, jobs=jobs, base_url=base_url, papers=papers, current=writer.current,
-                          each=index.made)
+        gathered = gather(project, store, jobs=jobs, base_url=base_url, papers=papers, current=writer.current)
         if gathered.problems.errors:
             raise BuildError(gathered.problems.items)
         writer.check_destination(every_file=False)
-        for path, data, reused in [*site_files(gathered), *index.files(writer.current)]:
+        index = SearchIndex()
+        for path, data, reused in [*index.taking(site_files(gathered)), *index.files(writer.current)]:
             writer.add(path, data, reused)
         library = gathered.library
         if papers:
@@ -205,7 +197,6 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
                                           caches / "pdf" if cache_dir else project.pdf_cache))
         writer.commit()
     finally:
-        index.close()
         store.flush()   # what was worked out is kept even when the build fails
     store.prune()
     return BuildResult(library, gathered.problems, len(writer.files), notes=(skipped,) if skipped else (),

@@ -118,10 +118,7 @@ def test_search_page_with_results_has_no_axe_violations(browser, library_server,
 def test_only_condition_pages_are_indexed(library_site):
     gathered = gather(Project.at(library_site.parent))
     index = search.SearchIndex()
-    files = site_files(gathered)
-    for path, data, _ in files:
-        index.add(path, data, new=False)   # as pages the site has already: Pagefind is not started
-    assert index.service is None
+    files = list(index.taking(site_files(gathered)))
     assert {"index.html", "404.html", "search/index.html"} <= {file[0] for file in files}
     assert sorted(path for path, _ in index.pages) == sorted(f"{c.slug}/index.html" for c in gathered.library.conditions)
 
@@ -135,7 +132,7 @@ def test_the_index_is_per_language_and_reused_when_no_indexed_page_changed(tmp_p
     entry = json.loads((out / "pagefind" / "pagefind-entry.json").read_text())
     assert list(entry["languages"]) == ["fr"]
     before = {p.name: p.read_bytes() for p in (out / "pagefind").rglob("*") if p.is_file()}
-    monkeypatch.setattr(search, "_Service", lambda: pytest.fail("Pagefind started, nothing changed"))
+    monkeypatch.setattr(search, "_index", lambda pages: pytest.fail("indexed again, nothing changed"))
     build_into(project, out)
     assert {p.name: p.read_bytes() for p in (out / "pagefind").rglob("*") if p.is_file()} == before
     monkeypatch.undo()

@@ -25,7 +25,7 @@ import json
 import queue
 import subprocess
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 from ..errors import BuildError, Problem
 
@@ -45,41 +45,20 @@ def page_url(path: str) -> str:
 
 
 class SearchIndex:
-    """Takes each condition's pages as the build makes them (`made`, in a fixed order), then makes
-    the index (`files`). Pagefind is sent the pages as they come, once one of them is new, so it
-    reads them while the rest are still being rendered; a rebuild whose pages are all the
-    current site's own does not start it (the index is reused, if those bytes were indexed)."""
+    """Collects the pages to index as they pass to the writer (`taking`), then makes the index."""
 
     def __init__(self):
         self.pages: list[tuple[str, bytes]] = []
         self.hash = hashlib.sha256()
-        self.service: _Service | None = None
-        self.index_id: int | None = None
 
-    def made(self, made) -> None:
-        """A model.Made: its pages that are marked for the index."""
-        for path, data in made.pages or ():
-            self.add(path, data, new=not made.reused)
-
-    def add(self, path: str, data: bytes, new: bool = True) -> None:
-        if not (path.endswith(".html") and MARK in data):
-            return
-        self.pages.append((path, data))
-        self.hash.update(path.encode() + b"\0" + hashlib.sha256(data).digest())
-        if self.service is None and new:
-            self._start()
-            for before in self.pages[:-1]:
-                self._send(*before)
-        if self.service is not None:
-            self._send(path, data)
-
-    def _start(self) -> None:
-        self.service = _Service()
-        self.index_id = self.service.ask({"type": "NewIndex", "config": None})["index_id"]
-
-    def _send(self, path: str, data: bytes) -> None:
-        self.service.send({"type": "AddFile", "index_id": self.index_id, "url": page_url(path),
-                           "file_contents": data.decode("utf-8"), "file_path": None})
+    def taking(self, files: Iterable[tuple]) -> Iterator[tuple]:
+        """`files` as they are, (path, bytes, ...) each, keeping the pages to index."""
+        for file in files:
+            path, data = file[0], file[1]
+            if path.endswith(".html") and MARK in data:
+                self.pages.append((path, data))
+                self.hash.update(path.encode() + b"\0" + hashlib.sha256(data).digest())
+            yield file
 
     def files(self, current: Callable[[str], bytes | None]) -> list[tuple[str, bytes, bool]]:
         """The index's files, (path, bytes, whether they are the current site's own), as
@@ -88,25 +67,10 @@ class SearchIndex:
         reused = _reuse(key, current)
         if reused is not None:
             return reused
-        if self.service is None:
-            self._start()
-            for page in self.pages:
-                self._send(*page)
-        made = [(f"{FOLDER}/{path}", data, False) for path, data in self._finish() if not path.startswith(UNUSED)]
+        made = [(f"{FOLDER}/{path}", data, False) for path, data in _index(self.pages)
+                if not path.startswith(UNUSED)]
         record = "\n".join([key, *(path for path, _, _ in made)]) + "\n"
         return [*made, (RECORD, record.encode(), False)]
-
-    def _finish(self) -> list[tuple[str, bytes]]:
-        """Pagefind's files for every page sent, as (path in its folder, bytes)."""
-        for _ in self.pages:
-            self.service.reply()
-        files = self.service.ask({"type": "GetFiles", "index_id": self.index_id})["files"]
-        return sorted((f["path"], base64.b64decode(f["content"])) for f in files)
-
-    def close(self) -> None:
-        if self.service is not None:
-            self.service.close()
-            self.service = None
 
 
 def _reuse(key: str, current: Callable[[str], bytes | None]) -> list[tuple[str, bytes, bool]] | None:
@@ -123,15 +87,20 @@ def _version() -> str:
     return metadata.version("pagefind")
 
 
-def index_pages(pages: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
-    """Pagefind's files for `pages`, as (path in its folder, bytes): the index alone (the bench)."""
-    index = SearchIndex()
+def _index(pages: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """Pagefind's files for `pages`, as (path in its folder, bytes)."""
+    service = _Service()
     try:
-        for path, data in pages:
-            index.add(path, data)
-        return index._finish() if index.service else []
+        index_id = service.ask({"type": "NewIndex", "config": None})["index_id"]
+        for path, data in pages:   # sent all at once; the replies are read as they come
+            service.send({"type": "AddFile", "index_id": index_id, "url": page_url(path),
+                          "file_contents": data.decode("utf-8"), "file_path": None})
+        for _ in pages:
+            service.reply()
+        files = service.ask({"type": "GetFiles", "index_id": index_id})["files"]
     finally:
-        index.close()
+        service.close()
+    return sorted((f["path"], base64.b64decode(f["content"])) for f in files)
 
 
 class _Service:
@@ -163,11 +132,11 @@ class _Service:
         message = json.dumps({"message_id": self.sent, "payload": payload}).encode()
         try:
             self.proc.stdin.write(base64.b64encode(message) + b",")
-            self.proc.stdin.flush()   # Pagefind reads each page while the next is made
         except BrokenPipeError:
             self._failed("Pagefind stopped")
 
     def reply(self) -> dict:
+        self.proc.stdin.flush()
         reply = self.replies.get()
         if reply is None:
             self._failed("Pagefind stopped")

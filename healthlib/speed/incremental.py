@@ -79,11 +79,9 @@ def make_once(key: str, make: Callable[[], Made], store, current: Current) -> Ma
 
 
 def make_all(folders: Sequence[Path], make: Callable[[Path], Made], store, shared: str, current: Current,
-             jobs: int | None, each: Callable[[Made], None] | None = None) -> list[Made]:
+             jobs: int | None) -> list[Made]:
     """[make(folder) for folder in folders], each taken from `store` when its key is there.
-    `shared`: the key of what all conditions share (render_key); `each`: given every result in
-    folder order as soon as it and those before it are known (the search index reads them while
-    the rest are made)."""
+    `shared`: the key of what all conditions share (render_key)."""
     keys = [store.trusted_key(folder) for folder in folders]
     full = [digest(shared, key) if key else None for key in keys]
     found: list[Made | None] = [store.get(key, current) if key else None for key in full]
@@ -98,21 +96,11 @@ def make_all(folders: Sequence[Path], make: Callable[[Path], Made], store, share
                 return key, record, made, True
         return key, record, make(folder), False
 
-    given = 0
-
-    def give() -> None:
-        nonlocal given
-        while each and given < len(found) and found[given] is not None:
-            each(found[given])
-            given += 1
-
     for key, made in zip(full, found):
         if made is not None:
             store.keep(key)
-    give()
     for i, (key, record, made, hit) in zip(todo, ordered_imap(work, [folders[i] for i in todo], jobs)):
         found[i] = made
-        give()
         if key is not None:
             store.remember(folders[i], key, record)
             if hit:
