@@ -1,6 +1,7 @@
 """The search stage (after render, before write): a Pagefind index of the condition pages, made
-from the pages in memory; its files go to the writer like every page. Pagefind makes one index per language, by each page's
-`<html lang>`, and the search page's pagefind.js reads the one of its own language.
+from the pages in memory; its files go to the writer like every page. Pagefind makes one index
+per language, by each page's `<html lang>`, and the search page's pagefind.js reads the one of its
+own language.
 
 A page is indexed when its template marks what to index with `data-pagefind-body` (condition
 pages only: not the A-Z, whose every entry would match, nor the 404, the search page or the
