@@ -19,6 +19,7 @@ from projectkit import build_into, make_project
 ODD_ONE = "belobanitis"                      # condition 1 of the synthetic library
 SYMPTOM = "Silver scales on both elbows"     # only ODD_ONE's symptoms list has it
 QUESTION = "Can my grandchildren visit while I heal?"
+RIVAL = "corabanitis"                        # condition 2: its key point names calciphylaxis
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +32,12 @@ def library_site(tmp_path_factory) -> Path:
     faq = (folder / "faq.yaml").read_text(encoding="utf-8")
     (folder / "faq.yaml").write_text(f"- question: {QUESTION}\n  answer: Yes. Ask your care team first.\n" + faq,
                                      encoding="utf-8")
+    # Another condition names both, three times, so the names' weight is what puts calciphylaxis first.
+    rival = "It is not calciphylaxis (calcific uremic arteriolopathy)."
+    replace_in(project.content / RIVAL / "condition.yaml", "key_points:\n- ", f"key_points:\n- {rival} ")
+    replace_in(project.content / RIVAL / "symptoms.md", "  items:\n", f"  items:\n  - {rival}\n")
+    replace_in(project.content / RIVAL / "faq.yaml", "- question: ", f"- question: Is it calcific uremic arteriolopathy?\n"
+               "  answer: No.\n- question: ")
     build_into(project, root / "site")
     return root / "site"
 
