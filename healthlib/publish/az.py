@@ -35,7 +35,7 @@ def _base(text: str) -> str:
 def letter_of(name: str, alphabet: tuple[str, ...]) -> str:
     """The alphabet's letter `name` starts with: the longest that matches ('Ll' before 'L'), with
     accents, then without; a name starting with anything else files under its first character."""
-    folded = name.casefold()
+    folded = unicodedata.normalize("NFC", name).casefold()   # 'N' + combining tilde is 'Ñ' too
     by_length = sorted(alphabet, key=len, reverse=True)
     for text in (folded, _base(folded)):
         for letter in by_length:
