@@ -57,6 +57,7 @@
       status.textContent = "";
       return;
     }
+    if (!pagefind) status.textContent = "Searching\u2026";   // the first search loads the index
     var pf = await engine();
     var found = await pf.search(query);
     var data = await Promise.all(found.results.slice(0, SHOWN).map(function (r) { return r.data(); }));
