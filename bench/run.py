@@ -399,8 +399,9 @@ def profile(lib: Path, work: Path, src: Path, log: Path) -> list[str]:
 def search_lines(searches: dict[int, dict]) -> list[str]:
     """The search index at each size: made again from the built site's condition pages."""
     lines = ["## Search index", "",
-             "Pagefind's index of the condition pages (`healthlib/search.py`), which every cold build above "
-             "includes, made again on its own from the built site (`bench/search_weight.py`), and what the "
+             "Pagefind's index of the condition pages (`healthlib/publish/search.py`), which the default build "
+             "adds to the builds above (made with `--no-search`), timed on its own from the built site "
+             "(`bench/search_weight.py`), and what the "
              "search page downloads from `pagefind/` for a reader's first search in Chromium (index, "
              "WebAssembly, worker and the shown results' summaries; raw bytes, most already compressed).", "",
              "| conditions | pages indexed | index build (s) | Pagefind CPU (s) | files | size (MB) | "
@@ -434,7 +435,8 @@ def write_doc(results, pages, weight, prof, started, quick, loads, searches=None
         "- **peak memory**: the largest resident set of any one process of the builds (`getrusage`).",
         "- **pages**: HTML files written. healthlib writes more pages than the others: each condition "
         "also has its appointment-prep sheet page, plus the A-Z index and 404, so pages/s is shown too.",
-        "- healthlib runs with `--no-pdf`: the others make no PDFs.",
+        "- healthlib runs with `--no-pdf --no-search`: the others make no PDFs, and only MkDocs a search "
+        "index; the search index is timed on its own below.",
         f"- **runs**: 5 (3 at 5,000 conditions) unless a generator's cold, warm and edited builds would "
         f"take more than {BUDGET_S} s at that size; then 3 or 1. Above 1,000 conditions the others (and "
         f"healthlib --jobs 1) build once, cold only, and not at all when that one build would take more "

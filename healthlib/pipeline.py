@@ -171,10 +171,12 @@ def load(project: Project) -> tuple[Library, Problems]:
 
 
 def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str | None = None,
-          cache_dir: Path | None = None, use_cache: bool = True, jobs: int | None = None) -> BuildResult:
+          cache_dir: Path | None = None, use_cache: bool = True, jobs: int | None = None,
+          search: bool = True) -> BuildResult:
     """Build the whole site into `out_dir`. Raises BuildError; the old site is untouched then.
     `cache_dir`: where the build keeps work to reuse (default: .cache/); `use_cache`: False to
-    neither read nor write it (same bytes); `jobs`: processes (None: every core)."""
+    neither read nor write it (same bytes); `jobs`: processes (None: every core); `search`: False
+    to make no search index (the search page then says search is not available)."""
     caches = Path(cache_dir).absolute() if cache_dir else project.root / ".cache"
     store = Store(caches / "build" if use_cache else None)
     if pdfs:
@@ -189,7 +191,8 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
             raise BuildError(gathered.problems.items)
         writer.check_destination(every_file=False)
         index = SearchIndex()
-        for path, data, reused in [*index.taking(site_files(gathered)), *index.files(writer.current)]:
+        files = [*index.taking(site_files(gathered)), *(index.files(writer.current) if search else ())]
+        for path, data, reused in files:
             writer.add(path, data, reused)
         library = gathered.library
         if papers:

@@ -15,6 +15,7 @@ import statichost
 from healthlib.publish import search
 from healthlib.pipeline import Project, gather, site_files
 from projectkit import build_into, make_project
+from sitecopy import run_cli, site_digest
 
 ODD_ONE = "belobanitis"                      # condition 1 of the synthetic library
 SYMPTOM = "Silver scales on both elbows"     # only ODD_ONE's symptoms list has it
@@ -153,3 +154,15 @@ def test_search_results_link_below_the_folder_the_site_is_published_in(browser, 
     with statichost.serve(library_site, prefix="/health/") as base, open_page(browser, base + "search/") as page:
         links = _results(page, "calciphylaxis")
     assert links and links[0] == "/health/calciphylaxis/", links[:3]
+
+
+def test_no_search_makes_no_index_and_every_other_file_the_same(tmp_path):
+    with_index, without = tmp_path / "with", tmp_path / "without"
+    for out, extra in ((with_index, ()), (without, ("--no-search",))):
+        done = run_cli("build", "--no-pdf", "--out", str(out), "--cache", str(tmp_path / f"cache-{out.name}"), *extra)
+        assert done.returncode == 0, done.stderr
+    indexed, plain = site_digest(with_index), site_digest(without)
+    assert any(path.startswith("pagefind/") for path in indexed)
+    assert not any(path.startswith("pagefind/") for path in plain)
+    assert {p: h for p, h in indexed.items() if not p.startswith("pagefind/") and p != ".healthlib-site"} == \
+        {p: h for p, h in plain.items() if p != ".healthlib-site"}
