@@ -113,6 +113,14 @@ class SourceRef:
 
 
 @dataclass(frozen=True)
+class Related:
+    """A `related:` entry of condition.yaml: another condition's slug, and where it is written."""
+
+    slug: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class Listing:
     """What the A-Z index, the sitemap and the other library pages need of a condition: small,
     so an incremental build keeps it without the whole model."""
@@ -123,6 +131,7 @@ class Listing:
     summary: str
     last_reviewed: dt.date
     next_review_due: dt.date
+    related: tuple[Related, ...] = ()     # other conditions to point readers to, as written
 
     @property
     def initial(self) -> str:
@@ -204,6 +213,8 @@ class Site:
     disclaimer: str = ("This page gives general information. It does not replace advice from your own "
                        "doctor or care team. If you are worried about a symptom, contact your care team.")
     readability: Readability = Readability()
+    # The A-Z's letter row, in order (site.yaml `alphabet:`); names starting otherwise follow it.
+    alphabet: tuple[str, ...] = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 @dataclass(frozen=True)
