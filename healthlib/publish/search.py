@@ -117,7 +117,8 @@ class _Service:
                                      stderr=subprocess.DEVNULL)
         self.replies: queue.Queue = queue.Queue()
         self.sent = 0
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         buffer = b""
@@ -156,3 +157,5 @@ class _Service:
     def close(self) -> None:
         self.proc.kill()
         self.proc.wait()
+        # Gone before the build goes on: a build with a second thread forks no workers (the PDFs).
+        self.reader.join()
