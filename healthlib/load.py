@@ -12,7 +12,9 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import markup
+from markupsafe import escape
+
+from . import guard, markup
 from .cache import Cache, pack_condition, unpack_condition
 from .errors import BuildError, Problems
 from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm,
@@ -183,6 +185,7 @@ def _entries(doc: Doc, name: str, problems: Problems) -> list[Fields]:
     return Fields(named, problems).maps(name)
 
 
+@guard.one_file(fallback=None)
 def _read_yaml(path: Path, root: Path, problems: Problems) -> Doc | None:
     text = read_text(path, root, problems)
     if text is None:
@@ -196,7 +199,11 @@ def _markdown(fields: Fields | None, problems: Problems, path: Path, source: str
     removed part is reported on its own line, not on the first."""
     if not inline:   # inline items were checked as texts already
         _no_template_syntax(source, problems, path, line)
-    html, removed = (markup.render_inline if inline else markup.render_block)(source)
+    rendered = guard.convert(markup.render_inline if inline else markup.render_block, source, path, line,
+                             exact_lines, problems)
+    if rendered is None:   # refused, and reported: the text stands in, never published
+        return Text(source, escape(source), line)
+    html, removed = rendered
     for part in removed:
         at = line + part.offset if exact_lines and line else line
         problems.error(path, at, f"{part} is not allowed in content and was removed. "
@@ -246,7 +253,7 @@ def load_site(path: Path | None, problems: Problems) -> Site:
         return Site()
     f = Fields(doc, problems)
     f.known(("name", "base_url", "language", "organisation", "contact", "description", "disclaimer",
-             "readability"))
+             "readability", "markdown_time_limit"))
     base_url = f.text("base_url", what="the address the site is published at, like https://example.org/health/")
     problem = base_url_problem(base_url) if base_url is not None else None
     if problem:
@@ -258,7 +265,8 @@ def load_site(path: Path | None, problems: Problems) -> Site:
                 contact=f.text("contact", required=False) or "",
                 description=f.text("description", required=False) or "",
                 disclaimer=f.text("disclaimer", required=False) or Site.disclaimer,
-                readability=_readability(f.group("readability", "settings like 'target_grade: 8'")))
+                readability=_readability(f.group("readability", "settings like 'target_grade: 8'")),
+                markdown_time_limit=f.number("markdown_time_limit", Site.markdown_time_limit, 0.1, 600))
 
 
 def _readability(f: Fields | None) -> Readability:
@@ -321,6 +329,7 @@ def _groups(f: Fields, problems: Problems, name: str, key: str, *, needed: tuple
     return out
 
 
+@guard.one_file(fallback=None)
 def _load_section(kind, path: Path, root: Path, problems: Problems, titles: dict | None = None) -> Section | None:
     """`titles`: headings of the condition's sections so far (lower case -> file), to refuse a repeat."""
     text = read_text(path, root, problems)
@@ -364,6 +373,7 @@ def _load_section(kind, path: Path, root: Path, problems: Problems, titles: dict
     return Section(kind.id, title, body, tuple(lists), tuple(cards), closing, path)
 
 
+@guard.one_file(fallback=())
 def _load_faq(path: Path, root: Path, problems: Problems) -> tuple[FaqEntry, ...]:
     doc = _read_yaml(path, root, problems)
     if doc is None:
@@ -579,6 +589,7 @@ def collect_library(content: Path, site_file: Path | None = None, base: Path | N
         problems.error(content, None, "the content folder does not exist.")
         return Library(Site(), ()), problems
     site = load_site(site_file, problems)
+    guard.set_time_limit(site.markdown_time_limit)
     glossary = load_glossary(content / GLOSSARY_FILE, content, problems)
     folders = condition_folders(content)
     if not folders:

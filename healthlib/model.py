@@ -11,6 +11,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from .guard import DEFAULT_TIME_LIMIT
 from .markup import plain_text
 
 
@@ -185,6 +186,7 @@ class Site:
     disclaimer: str = ("This page gives general information. It does not replace advice from your own "
                        "doctor or care team. If you are worried about a symptom, contact your care team.")
     readability: Readability = Readability()
+    markdown_time_limit: float = DEFAULT_TIME_LIMIT   # seconds of Markdown a content file may take
 
 
 @dataclass(frozen=True)
