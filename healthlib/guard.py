@@ -233,15 +233,15 @@ def _paragraph_problem(paragraph: str) -> tuple[int, str] | None:
     if len(paragraph) > MAX_PARAGRAPH:
         return 0, (f"{what} has {len(paragraph):,} characters; the limit is {MAX_PARAGRAPH:,}. "
                    "Break it into shorter paragraphs with blank lines between them.")
-    marks = sum(map(paragraph.count, MARKS))
-    if marks > MAX_MARKS:
-        return 0, (f"{what} has {marks:,} formatting symbols ({' '.join(MARKS)}); the limit is "
-                   f"{MAX_MARKS:,}. Break it into shorter paragraphs, or remove symbols that are not formatting.")
     unclosed = _unclosed(paragraph)
     if len(unclosed) > MAX_UNCLOSED:
         return paragraph.count("\n", 0, unclosed[0]), (
             f"{what} has {len(unclosed):,} '[' or '](' that are never closed with ']' or ')' (the first on "
             f"this line); the limit is {MAX_UNCLOSED}. Close each link, or write '\\[' for a plain bracket.")
+    marks = sum(map(paragraph.count, MARKS))
+    if marks > MAX_MARKS:
+        return 0, (f"{what} has {marks:,} formatting symbols ({' '.join(MARKS)}); the limit is "
+                   f"{MAX_MARKS:,}. Break it into shorter paragraphs, or remove symbols that are not formatting.")
     return None
 
 
