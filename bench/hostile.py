@@ -71,7 +71,8 @@ def timed(root: Path, args: list[str], timeout: float) -> tuple[str, int | None,
                               text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return f">{timeout:.0f}", None, ""
-    first = next((line for line in done.stderr.splitlines() if "what-it-is.md" in line), done.stderr[-200:])
+    lines = done.stderr.strip().splitlines() or [""]
+    first = next((line for line in lines if "what-it-is.md" in line), lines[-1])
     return f"{time.perf_counter() - started:.2f}", done.returncode, first
 
 
