@@ -49,6 +49,11 @@ SHAPES = {
     "nested-list": _nested,
     "nested-quotes": lambda room: _fill("> ", room) + "x\n",
     "one-long-line": lambda room: _fill("word ", room),
+    # Under every Markdown limit: the plain text path, then check's readability and glossary passes.
+    "plain-paragraphs-under-the-limits": lambda room: _fill("word " * 1_990 + "\n\n", room),
+    # The slowest we found under the limits: the most links allowed, then long plain paragraphs.
+    "links-under-the-limits": lambda room: ("[a](b) " * 999 + " word" * 500 + "\n\n") * 5
+    + _fill("word " * 1_900 + "\n\n", room - 5 * 9_500),
     "table": lambda room: "| a | b |\n|---|---|\n" + _fill("| *x* | [y](z) |\n", room - 40),
 }
 
