@@ -32,6 +32,8 @@ MAX_MARKS = 1_000
 MAX_MARKS_TOTAL = 5_000
 # '[' never closed by ']' in one paragraph: each one scans the rest of the paragraph.
 MAX_UNCLOSED = 50
+# Under the limits above, Markdown this short is read in milliseconds: it runs without the timer.
+UNTIMED = 2_000
 
 MARKS = "*_`[<&"
 # A line that opens more than MAX_NESTING levels: each level a quote mark, a list marker or four
@@ -41,6 +43,7 @@ MARKS = "*_`[<&"
 _LEVELS = (r"(?>[ ]{0,3}>[ ]?|[ ]{0,3}(?:[-*+]|\d{1,9}[.)])[ \t]++|[ ]{4}|[ ]{0,3}\t)"
            f"{{{MAX_NESTING + 1}}}")
 _NESTED_FIRST = re.compile(_LEVELS)
+_LEVEL_STARTS = frozenset(" \t>-*+0123456789")
 _NESTED = re.compile("\n" + _LEVELS)
 _BLANK_LINE = re.compile(r"\n[ \t]*(?:\n|$)")
 _BRACKET = re.compile(r"\\.|\]\(|[\[\]()]", re.DOTALL)
@@ -70,7 +73,10 @@ def _ring(signum, frame):
 
 def _can_time() -> bool:
     # Only the main thread gets signals; elsewhere (none today) the pre-checks alone bound the work.
-    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    return _HAS_TIMER and threading.get_ident() == threading.main_thread().ident
+
+
+_HAS_TIMER = hasattr(signal, "setitimer")
 
 
 def within_budget(work: Callable, *args):
@@ -158,7 +164,7 @@ def convert(render: Callable, source: str, path, line: int | None, exact: bool, 
         problems.error(path, line + offset if exact and line else line, message)
         return None
     try:
-        return within_budget(render, source)
+        return render(source) if len(source) < UNTIMED else within_budget(render, source)
     except OverBudget:
         problems.error(path, line, over_budget_message())
     except BaseException as exc:
@@ -176,18 +182,19 @@ def _forget_parser() -> None:
 def too_costly(source: str) -> tuple[int, str] | None:
     """(line offset in `source`, message) of the first limit it breaks, or None. Cheap: counted in
     C, and looked at paragraph by paragraph only when the whole text is over a limit."""
-    m = _NESTED_FIRST.match(source) or _NESTED.search(source)
+    if len(source) <= MAX_NESTING:     # most list items: too short to break any limit
+        return None
+    m = (_NESTED_FIRST.match(source) if source[0] in _LEVEL_STARTS else None) or _NESTED.search(source)
     if m is not None:
         return (source.count("\n", 0, m.start() + (source[m.start()] == "\n")),
                 f"this line is nested more than {MAX_NESTING} levels deep (lists or quotes inside each "
                 "other, or an indent of more than {} spaces). Use at most a few levels.".format(4 * MAX_NESTING))
-    if source.count("\n") >= MAX_LINES and _text_lines(source) > MAX_LINES:
+    if len(source) > 2 * MAX_LINES and source.count("\n") >= MAX_LINES and _text_lines(source) > MAX_LINES:
         return (_nth_text_line(source, MAX_LINES),
                 f"this text has more than {MAX_LINES:,} lines. A section is a few dozen; "
                 "split it up or remove what does not belong in it.")
-    marks = sum(map(source.count, MARKS))
-    unclosed_maybe = source.count("[") > MAX_UNCLOSED
-    if len(source) <= MAX_PARAGRAPH and marks <= MAX_MARKS and not unclosed_maybe:
+    if source.count("[") <= MAX_UNCLOSED and (len(source) <= MAX_MARKS or (
+            len(source) <= MAX_PARAGRAPH and sum(map(source.count, MARKS)) <= MAX_MARKS)):
         return None
     total = 0
     for start, paragraph in _paragraphs(source):
