@@ -50,48 +50,57 @@ def _repeat(text: str, times: int, size: int = SIZE) -> str:
     return text * min(times, size // max(1, len(text)) + 1)
 
 
+# Strategies draw small recipes, and build() makes the Markdown from them in the test: Hypothesis
+# keeps what it draws, and keeping 10,000 documents of up to 1,000,000 characters took 19 GB.
+
 # A mark, or a few, repeated: long runs are where the parser backtracks.
-RUN = st.tuples(st.lists(st.sampled_from(UNITS), min_size=1, max_size=6).map("".join),
-                st.integers(1, 3000)).map(lambda t: _repeat(*t, size=20_000))
-INLINE = st.lists(RUN, min_size=1, max_size=4).map("".join)
-LINE = INLINE.map(lambda s: s.replace("\n", " ")[:2_000])
+RUN = st.tuples(st.lists(st.sampled_from(UNITS), min_size=1, max_size=6), st.integers(1, 3000))
+INLINE = st.tuples(st.just("inline"), st.lists(RUN, min_size=1, max_size=4))
+LINE = st.tuples(st.just("line"), INLINE)
+# Lists, ordered lists and quotes inside each other, up to 400 levels.
+NESTED = st.tuples(st.just("nested"), st.integers(1, 400),
+                   st.sampled_from(["list", "ordered", "quote", "quote-list", "one-line"]), LINE)
+TABLE = st.tuples(st.just("table"), st.integers(1, 30), LINE, st.integers(1, 3000))
+HEADING = st.tuples(st.just("heading"), LINE)
+HTML = st.tuples(st.just("html"), st.sampled_from(["<div>", "<p>", "<span>", "<blockquote>", "<!--"]),
+                 st.integers(1, 2000), INLINE)
+BLOCK = st.one_of(INLINE, HEADING, NESTED, TABLE, HTML)
+# A few blocks, the whole repeated up to 2,000 times (cut at the file limit).
+DOCUMENT = st.tuples(st.lists(BLOCK, min_size=1, max_size=6),
+                     st.one_of(st.just(1), st.integers(1, 2000)))
 
 
-@st.composite
-def nested(draw) -> str:
-    """Lists, ordered lists and quotes inside each other, up to 400 levels."""
-    depth = draw(st.integers(1, 400))
-    kind = draw(st.sampled_from(["list", "ordered", "quote", "quote-list", "one-line"]))
-    text = draw(LINE)
-    if kind == "list":
+def build(recipe) -> str:
+    kind = recipe[0]
+    if kind == "inline":
+        return "".join(_repeat("".join(units), times, size=20_000) for units, times in recipe[1])
+    if kind == "line":
+        return build(recipe[1]).replace("\n", " ")[:2_000]
+    if kind == "heading":
+        return "### " + build(recipe[1])
+    if kind == "html":
+        _, tag, times, inline = recipe
+        return _repeat(tag + "\n", times) + build(inline)
+    if kind == "table":
+        _, columns, cell, rows = recipe
+        row = "| " + " | ".join([build(cell)[:40] or "x"] * columns) + " |\n"
+        return row + "|" + "---|" * columns + "\n" + _repeat(row, rows)
+    _, depth, how, line = recipe
+    text = build(line)
+    if how == "list":
         return "".join("    " * i + "- " + text + "\n" for i in range(depth))
-    if kind == "ordered":
+    if how == "ordered":
         return "".join("    " * i + "1. " + text + "\n" for i in range(depth))
-    if kind == "quote":
+    if how == "quote":
         return "".join("> " * (i + 1) + text + "\n" for i in range(depth))
-    if kind == "quote-list":
+    if how == "quote-list":
         return "> - " * depth + text + "\n"
     return "- " * depth + text + "\n"
 
 
-@st.composite
-def table(draw) -> str:
-    columns = draw(st.integers(1, 30))
-    row = "| " + " | ".join(draw(LINE)[:40] or "x" for _ in range(columns)) + " |\n"
-    return row + "|" + "---|" * columns + "\n" + _repeat(row, draw(st.integers(1, 3000)))
-
-
-BLOCK = st.one_of(INLINE, LINE.map(lambda s: "### " + s), nested(), table(),
-                  st.tuples(st.sampled_from(["<div>", "<p>", "<span>", "<blockquote>", "<!--"]),
-                            st.integers(1, 2000), INLINE).map(lambda t: _repeat(t[0] + "\n", t[1]) + t[2]))
-
-
-@st.composite
-def document(draw) -> str:
-    """A few blocks, the whole repeated up to 2,000 times, cut at the file limit."""
-    blocks = draw(st.lists(BLOCK, min_size=1, max_size=6))
-    text = _repeat("\n\n".join(blocks), draw(st.integers(1, 2000) if draw(st.booleans()) else st.just(1)))
-    return text[:SIZE]
+def document(recipe) -> str:
+    blocks, times = recipe
+    return _repeat("\n\n".join(build(block) for block in blocks), times)[:SIZE]
 
 
 class Log:
@@ -127,8 +136,9 @@ def _convert(source: str, inline: bool) -> tuple[str, Problems, float]:
 
 @pytest.mark.timeout(3 * 3600 if SEARCHING else 600)
 @settings(FUZZ, max_examples=EXAMPLES)
-@given(source=document(), inline=st.booleans())
-def test_nested_and_repetitive_markdown_ends_in_a_page_or_a_located_problem(log: Log, source: str, inline: bool):
+@given(recipe=DOCUMENT, inline=st.booleans())
+def test_nested_and_repetitive_markdown_ends_in_a_page_or_a_located_problem(log: Log, recipe, inline: bool):
+    source = document(recipe)
     outcome, problems, seconds = _convert(source, inline)
     log.add(seconds, outcome, source)
     assert seconds < BUDGET_S + MARGIN_S, f"{seconds:.2f} s"
@@ -146,8 +156,9 @@ def section(tmp_path_factory) -> Path:
 
 
 @settings(FUZZ, max_examples=CLI_EXAMPLES)
-@given(source=document())
-def test_nested_and_repetitive_markdown_through_the_command_line(log: Log, section: Path, source: str):
+@given(recipe=DOCUMENT)
+def test_nested_and_repetitive_markdown_through_the_command_line(log: Log, section: Path, recipe):
+    source = document(recipe)
     original = section.read_text(encoding="utf-8")
     head = original.split("\n---\n", 1)[0] + "\n---\n"
     section.write_text(head + source, encoding="utf-8")
