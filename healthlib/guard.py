@@ -36,10 +36,8 @@ MAX_UNCLOSED = 50
 UNTIMED = 2_000
 
 MARKS = "*_`[<&"
-# A line that opens more than MAX_NESTING levels: each level a quote mark, a list marker or four
-# spaces of indent. Each level is an atomic group, so no line is tried more than one way. The
-# pattern starts at a '\n' (the first line is matched on its own): sre then finds candidates by
-# a fast scan for that character instead of trying '^' at every position.
+# A line opening more than MAX_NESTING levels (quote mark, list marker or 4-space indent), each
+# level atomic so no line is tried two ways; from a '\n', which sre scans for fast, not '^'.
 _LEVELS = (r"(?>[ ]{0,3}>[ ]?|[ ]{0,3}(?:[-*+]|\d{1,9}[.)])[ \t]++|[ ]{4}|[ ]{0,3}\t)"
            f"{{{MAX_NESTING + 1}}}")
 _NESTED_FIRST = re.compile(_LEVELS)
@@ -71,12 +69,12 @@ def _ring(signum, frame):
         _chained(signum, frame)
 
 
+_HAS_TIMER = hasattr(signal, "setitimer")
+
+
 def _can_time() -> bool:
     # Only the main thread gets signals; elsewhere (none today) the pre-checks alone bound the work.
     return _HAS_TIMER and threading.get_ident() == threading.main_thread().ident
-
-
-_HAS_TIMER = hasattr(signal, "setitimer")
 
 
 def within_budget(work: Callable, *args):
