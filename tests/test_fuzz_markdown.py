@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from contentkit import copy_content
-from healthlib import guard, markup
+from healthlib.content import guard
 from healthlib.errors import Problems
+from healthlib.text import markup
 from sitecopy import first_condition, run_cli
 
 SHARE = 200          # in-process examples in `make test`

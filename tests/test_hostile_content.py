@@ -19,8 +19,10 @@ from pathlib import Path
 import pytest
 
 from contentkit import add_condition, copy_content
-from healthlib import guard, markup
-from healthlib.load import collect_library
+from healthlib.content import guard
+from healthlib.content.load import load_condition
+from healthlib.errors import Problems
+from healthlib.text import markup
 from servekit import Server
 from sitecopy import COMMANDS, REPO_ROOT, add_lines, build_cmd, edit_line, first_condition, run_cli, site_digest
 
@@ -268,13 +270,20 @@ def test_override_in_site_settings_is_refused_with_its_line(tmp_path: Path):
 # ---------------------------------------------------------------- crashes inside a library
 
 
+def _load(content: Path, base: Path) -> Problems:
+    """The first condition loaded in this process, as a build's worker does; its problems."""
+    problems = Problems(base)
+    load_condition(first_condition(content), content, problems)
+    return problems
+
+
 def test_recursion_in_the_markdown_library_is_a_located_problem(tmp_path: Path, monkeypatch):
     """Without the nesting limit, a list 300 deep overflows Python-Markdown's recursion: the
     build reports it at the section's text instead of crashing."""
     monkeypatch.setattr(guard, "too_costly", lambda source: None)
     content = copy_content(tmp_path)
     path, line = _body(lambda: _nested_list(300))(content)
-    _, problems = collect_library(content, base=tmp_path)
+    problems = _load(content, tmp_path)
     assert [str(p) for p in problems.errors] == [
         f"content/{path.parent.name}/{path.name}:{line}: {guard.crash_message(RecursionError())}"]
 
@@ -291,17 +300,18 @@ def test_any_crash_while_converting_markdown_is_a_located_problem(crash, tmp_pat
     monkeypatch.setattr(markup, "render_block", crashing)
     content = copy_content(tmp_path)
     path, line = _body(lambda: "Some *text*.\n")(content)
-    _, problems = collect_library(content, base=tmp_path)
+    problems = _load(content, tmp_path)
     located = [p for p in problems.errors if p.path.endswith(path.name) and p.line == line]
     assert located and "Traceback" not in str(located[0]), [str(p) for p in problems.errors]
 
 
 def test_a_crash_reading_a_yaml_file_is_reported_on_that_file(tmp_path: Path, monkeypatch):
-    from healthlib import load
+    from healthlib.content import load
+
     def crashing(*args, **kwargs):
         raise MemoryError
     monkeypatch.setattr(load, "parse_yaml", crashing)
     content = copy_content(tmp_path)
-    _, problems = collect_library(content, base=tmp_path)
+    problems = _load(content, tmp_path)
     paths = {p.path for p in problems.errors if "ran out of memory" in p.message}
     assert f"content/{first_condition(content).name}/condition.yaml" in paths

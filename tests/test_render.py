@@ -9,24 +9,23 @@ import sys
 import pytest
 from bs4 import BeautifulSoup
 
-from contentkit import CONTENT, REPO, add_condition, copy_content
+from contentkit import CONTENT, REPO, add_condition, copy_content, render_library
 from healthlib.errors import BuildError
-from healthlib.load import load_library
-from healthlib.markup import explain_terms, plain_text
-from healthlib.model import GlossaryTerm
-from healthlib.pipeline import Project, build
-from healthlib.render import Renderer, make_env
+from healthlib.pipeline import Project, build, load
+from healthlib.text.markup import explain_terms, plain_text
+from healthlib.content.model import GlossaryTerm
+from healthlib.publish.render import make_env
 from projectkit import make_project
 
 
 @pytest.fixture(scope="module")
 def library():
-    return load_library(CONTENT, REPO / "site.yaml", base=REPO)[0]
+    return load(Project.at(REPO, CONTENT))[0]
 
 
 @pytest.fixture(scope="module")
 def page(library) -> BeautifulSoup:
-    pages = dict(Renderer(library, REPO / "templates", REPO / "static").pages())
+    pages = render_library(library)
     return BeautifulSoup(pages["calciphylaxis/index.html"], "html5lib")
 
 
@@ -149,7 +148,7 @@ def test_two_builds_of_the_same_content_are_byte_identical(tmp_path):
 
 
 def test_build_py_ends_with_its_output_and_exit_code_and_a_profiler_still_reports(tmp_path):
-    """build.py ends with os._exit: what it printed must still be out, and a profiler's report written."""
+    """What build.py printed is out when it ends, with its exit code, and a profiler still writes its report."""
     import pstats
     out = tmp_path / "site"
     done = subprocess.run([sys.executable, "build.py", "build", "--no-pdf", "--out", str(out)], cwd=REPO,
@@ -171,7 +170,7 @@ def test_undefined_template_variable_is_an_error_naming_template_and_line(tmp_pa
     (templates / "index.html").write_text(text.replace("<h1>", "<h1>{{ footer.address }}", 1), encoding="utf-8")
     line = next(i for i, l in enumerate((templates / "index.html").read_text().splitlines(), 1) if "footer" in l)
     with pytest.raises(BuildError) as caught:
-        list(Renderer(library, templates, REPO / "static").pages())
+        render_library(library, templates)
     problem = caught.value.problems[0]
     assert (problem.path, problem.line) == ("templates/index.html", line)
     assert "footer" in problem.message
@@ -199,7 +198,7 @@ def test_unrendered_template_text_never_reaches_output(tmp_path, library):
     text = (templates / "index.html").read_text(encoding="utf-8")
     (templates / "index.html").write_text(text.replace("<h1>", "<h1>{{ '{{' }} site.name }}", 1), encoding="utf-8")
     with pytest.raises(BuildError) as caught:
-        list(Renderer(library, templates, REPO / "static").pages())
+        render_library(library, templates)
     assert "unrendered template text" in caught.value.problems[0].message
 
 

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass, field
+import hashlib
+import re
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from markupsafe import Markup
 
+from ..errors import Problem
+from ..text.markup import plain_text
 from .guard import DEFAULT_TIME_LIMIT
-from .markup import plain_text
 
 
 @dataclass(frozen=True)
@@ -57,21 +60,8 @@ class Text:
 
     @functools.cached_property
     def plain(self) -> str:
-        """The visible text of `html`, worked out once: structured data and the appointment
-        sheet's checkbox labels both read it."""
+        """The visible text of `html`: structured data and the sheet's checkbox labels read it."""
         return plain_text(self.html)
-
-    def __reduce__(self):
-        # A cached condition holds ~110 of these: pickled as three plain values they take 40%
-        # less time than the default, which rebuilds each through Markup's Python constructor.
-        return _text, (self.source, str(self.html), self.line)
-
-
-def _text(source: str, html: str, line: int | None) -> Text:
-    """A Text from its pickled values (Text.__reduce__); `html` was a Markup's text."""
-    text = object.__new__(Text)
-    text.__dict__.update(source=source, html=str.__new__(Markup, html), line=line)
-    return text
 
 
 @dataclass(frozen=True)
@@ -124,21 +114,16 @@ class SourceRef:
 
 
 @dataclass(frozen=True)
-class Condition:
+class Listing:
+    """What the A-Z index, the sitemap and the other library pages need of a condition: small,
+    so an incremental build keeps it without the whole model."""
+
     slug: str
     title: str
     other_names: tuple[str, ...]
     summary: str
-    key_points: tuple[str, ...]
     last_reviewed: dt.date
     next_review_due: dt.date
-    sources: tuple[SourceRef, ...]
-    sections: tuple[Section, ...]
-    faq: tuple[FaqEntry, ...]
-    folder: Path | None = None
-
-    def section(self, section_id: str) -> Section:
-        return next(s for s in self.sections if s.id == section_id)
 
     @property
     def initial(self) -> str:
@@ -156,10 +141,44 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class Condition(Listing):
+    """The whole model of one condition folder."""
+
+    key_points: tuple[str, ...] = ()
+    sources: tuple[SourceRef, ...] = ()
+    sections: tuple[Section, ...] = ()
+    faq: tuple[FaqEntry, ...] = ()
+    folder: Path | None = None
+
+    # Each file's parsed YAML (sources.Doc) and its other texts by line (a section's Markdown):
+    # where checks find what an editor wrote, read when a check needs a line.
+    located: tuple[tuple[str, object, tuple[tuple[int, str], ...]], ...] = field(default=(), compare=False, repr=False)
+
+    def section(self, section_id: str) -> Section:
+        return next(s for s in self.sections if s.id == section_id)
+
+    def line_of(self, file_name: str, pattern: re.Pattern | str) -> int | None:
+        """The line of `file_name` where `pattern` (text, or a regex) is first written."""
+        for name, doc, texts in self.located:
+            if name != file_name:
+                continue
+            for line, text in sorted((*doc.scalars, *texts), key=lambda piece: piece[0]):
+                at = pattern.search(text) if isinstance(pattern, re.Pattern) else None
+                start = at.start() if at else (text.find(pattern) if isinstance(pattern, str) else -1)
+                if start >= 0:
+                    return line + text.count("\n", 0, start)
+        return None
+
+    def listing(self) -> Listing:
+        return Listing(*(getattr(self, f.name) for f in fields(Listing)))
+
+
+@dataclass(frozen=True)
 class GlossaryTerm:
     term: str
     means: str
     forms: tuple[str, ...] = ()
+    line: int | None = field(default=None, compare=False, repr=False)   # of its meaning, in glossary.yaml
 
     @property
     def spellings(self) -> tuple[str, ...]:
@@ -192,5 +211,20 @@ class Site:
 @dataclass(frozen=True)
 class Library:
     site: Site
-    conditions: tuple[Condition, ...]          # sorted A–Z by title
+    conditions: tuple[Listing, ...]            # sorted A–Z by title (whole Conditions when loaded for checks)
     glossary: tuple[GlossaryTerm, ...] = field(default_factory=tuple)
+
+
+@dataclass
+class Made:
+    """What one condition folder gives: its listing (None when it has errors), every problem
+    found in it, its pages (None when it has errors) and, when asked for, its whole model."""
+
+    listing: Listing | None
+    problems: list[Problem]
+    pages: list[tuple[str, bytes]] | None
+    model: Condition | None = None
+    reused: bool = False     # the pages are the current site's own bytes
+
+    def hashes(self) -> list[tuple[str, str]]:
+        return [(path, hashlib.sha256(data).hexdigest()) for path, data in self.pages or ()]

@@ -13,7 +13,7 @@ import re
 
 from markupsafe import Markup
 
-from .model import Condition, Library, Site
+from ..content.model import Condition, Library, Site
 
 SCHEMA_ORG = "https://schema.org"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -94,8 +94,7 @@ def medical_condition(condition: Condition) -> dict:
     return data
 
 
-def medical_web_page(library: Library, condition: Condition, out_path: str) -> dict:
-    site = library.site
+def medical_web_page(site: Site, condition: Condition, out_path: str) -> dict:
     data: dict = {
         "@context": SCHEMA_ORG,
         "@type": "MedicalWebPage",
@@ -116,14 +115,14 @@ def medical_web_page(library: Library, condition: Condition, out_path: str) -> d
     return data
 
 
-def faq_page(library: Library, condition: Condition, out_path: str) -> dict | None:
+def faq_page(site: Site, condition: Condition, out_path: str) -> dict | None:
     if not condition.faq:
         return None
     return {
         "@context": SCHEMA_ORG,
         "@type": "FAQPage",
-        "@id": absolute(library.site, out_path) + "#faq",
-        "url": absolute(library.site, out_path),
+        "@id": absolute(site, out_path) + "#faq",
+        "url": absolute(site, out_path),
         "mainEntity": [
             _named("Question", entry.question,
                    acceptedAnswer={"@type": "Answer", "text": entry.answer.plain})
@@ -132,9 +131,9 @@ def faq_page(library: Library, condition: Condition, out_path: str) -> dict | No
     }
 
 
-def condition_json_ld(library: Library, condition: Condition, out_path: str) -> list[dict]:
+def condition_json_ld(site: Site, condition: Condition, out_path: str) -> list[dict]:
     """The structured-data blocks of a condition page, in page order."""
-    blocks = [medical_web_page(library, condition, out_path), faq_page(library, condition, out_path)]
+    blocks = [medical_web_page(site, condition, out_path), faq_page(site, condition, out_path)]
     return [b for b in blocks if b is not None]
 
 
@@ -142,12 +141,9 @@ _CLOSING_BRACES = re.compile(r"\}(?=\})")
 
 
 def script_json(data: dict) -> Markup:
-    """JSON for a <script type="application/ld+json"> element.
-
-    '<', '>' and '&' become \\u escapes, so text can never close the script element ('</script>')
-    or open a comment. Compact (the json module's C encoder: an indented dump runs in pure Python,
-    a tenth of rendering), with a space between closing braces, so that no '}}' appears (the
-    renderer refuses it); '{%' cannot appear, and content holding '}}' is refused when loaded."""
+    """JSON for a <script type="application/ld+json"> element: '<', '>' and '&' escaped so text
+    can never close the script, compact, and with a space between closing braces, so that no '}}'
+    appears (the renderer refuses it; content holding '}}' is refused when loaded)."""
     text = _CLOSING_BRACES.sub("} ", json.dumps(data, ensure_ascii=False))
     for char in "<>&":
         text = text.replace(char, f"\\u{ord(char):04x}")

@@ -5,7 +5,6 @@ Raises BuildError listing all problems (not just the first) when any file is wro
 from __future__ import annotations
 
 import difflib
-import functools
 import os
 import re
 import unicodedata
@@ -14,13 +13,12 @@ from urllib.parse import urlsplit
 
 from markupsafe import escape
 
-from . import guard, markup
-from .cache import Cache, pack_condition, unpack_condition
-from .errors import BuildError, Problems
+from ..errors import Problems
+from ..text import markup
+from . import guard
 from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm,
-                    ItemList, Library, Readability, Section, Site, SourceRef, Text)
-from .parallel import ordered_imap, workers_for
-from .sources import Doc, MarkdownFile, already_read, as_date, parse_yaml, read_text, split_front_matter
+                    ItemList, Readability, Section, Site, SourceRef, Text)
+from .sources import Doc, MarkdownFile, as_date, parse_yaml, read_text, split_front_matter
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Top-level folders the site itself writes (render.py); a condition page there would clash
@@ -130,7 +128,7 @@ class Fields:
         return out
 
     def _no_template_syntax(self, text: str, *name) -> None:
-        if TEMPLATE_SYNTAX.search(text):    # (rare) only then is its line looked up
+        if markup.TEMPLATE_TEXT.search(text):    # (rare) only then is its line looked up
             _no_template_syntax(text, self.problems, self.doc.path, self.line(*name))
 
     def date(self, name: str):
@@ -155,13 +153,9 @@ class Fields:
         return out
 
 
-# The same text render.py refuses in a page (closing '}}' too), so content is refused here, at its line.
-TEMPLATE_SYNTAX = markup.TEMPLATE_TEXT
-
-
 def _no_template_syntax(text: str, problems: Problems, path: Path, line: int | None) -> None:
     """Content is text: '{{ ... }}' in it is a leftover placeholder that must never be published."""
-    m = TEMPLATE_SYNTAX.search(text)
+    m = markup.TEMPLATE_TEXT.search(text)
     if m:
         problems.error(path, line if line is None else line + text.count("\n", 0, m.start()),
                        f"'{m.group(0)}' looks like an unfilled placeholder. Replace it with the real text.")
@@ -299,7 +293,7 @@ def load_glossary(path: Path, root: Path, problems: Problems) -> tuple[GlossaryT
                         "Keep one entry.")
             continue
         seen[term.lower()] = entry.line("term")
-        terms.append(GlossaryTerm(term, means, tuple(forms)))
+        terms.append(GlossaryTerm(term, means, tuple(forms), entry.line("means")))
     return tuple(sorted(terms, key=lambda t: t.term.lower()))
 
 
@@ -330,7 +324,7 @@ def _groups(f: Fields, problems: Problems, name: str, key: str, *, needed: tuple
 
 
 @guard.one_file(fallback=None)
-def _load_section(kind, path: Path, root: Path, problems: Problems, titles: dict | None = None) -> Section | None:
+def _load_section(kind, path: Path, root: Path, problems: Problems, titles: dict, located: dict) -> Section | None:
     """`titles`: headings of the condition's sections so far (lower case -> file), to refuse a repeat."""
     text = read_text(path, root, problems)
     if text is None:
@@ -338,10 +332,11 @@ def _load_section(kind, path: Path, root: Path, problems: Problems, titles: dict
     md: MarkdownFile | None = split_front_matter(text, path, problems)
     if md is None:
         return None
+    located[path.name] = (md.meta, ((md.body_line, md.body),))
     f = Fields(md.meta, problems)
     f.known(("title", "lists", "cards", "closing"))
     title = f.text("title", what="the section heading")
-    if title is not None and titles is not None:
+    if title is not None:
         first = titles.setdefault(title.lower(), path)
         if first != path:
             f.error("title", f"the heading '{title}' is also the heading of {first.name}. "
@@ -374,10 +369,11 @@ def _load_section(kind, path: Path, root: Path, problems: Problems, titles: dict
 
 
 @guard.one_file(fallback=())
-def _load_faq(path: Path, root: Path, problems: Problems) -> tuple[FaqEntry, ...]:
+def _load_faq(path: Path, root: Path, problems: Problems, located: dict) -> tuple[FaqEntry, ...]:
     doc = _read_yaml(path, root, problems)
     if doc is None:
         return ()
+    located[path.name] = (doc, ())
     if not isinstance(doc.data, list):
         problems.error(path, 1, "the FAQ must be a list of entries, each starting with '- question:'.")
         return ()
@@ -411,46 +407,25 @@ def slug_problem(slug: str) -> str | None:
     return None
 
 
-def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition | None:
-    slug = folder.name
-    items_before = len(problems.items)
-    if (problem := slug_problem(slug)) is not None:
-        problems.error(folder, None, problem)
+def _present_files(folder: Path, problems: Problems) -> dict[str, Path]:
+    """The condition's files that are there, by name; a missing one is an error, an unknown one a warning."""
     expected = {CONDITION_FILE, FAQ_FILE, *(f"{k.id}.md" for k in SECTION_KINDS)}
     for extra in sorted(name for name in os.listdir(folder) if not name.startswith(".")):
         if extra not in expected:
             close = difflib.get_close_matches(extra, sorted(expected), n=1, cutoff=0.6)
             hint = f" Did you mean '{close[0]}'?" if close else " Remove it or move it elsewhere."
             problems.warn(folder / extra, None, f"unknown file; the build ignores it.{hint}")
-    paths = {name: folder / name for name in sorted(expected)}
-    present = {name for name, path in paths.items() if path.exists()}
-    for name, path in paths.items():
-        if name not in present:
-            problems.error(path, None, f"this file is missing; every condition needs it. "
+    present = {}
+    for name in sorted(expected):
+        if (folder / name).exists():
+            present[name] = folder / name
+        else:
+            problems.error(folder / name, None, f"this file is missing; every condition needs it. "
                            f"Create it (see {DOCS}, or run 'python build.py new' for a template).")
+    return present
 
-    meta = _read_yaml(paths[CONDITION_FILE], root, problems) if CONDITION_FILE in present else None
-    if meta is not None and not isinstance(meta.data, dict):
-        problems.error(meta.path, 1, "condition.yaml must be 'name: value' lines (title:, summary:, ...).")
-        meta = None
-    sections, titles = [], {}
-    for kind in SECTION_KINDS:
-        if f"{kind.id}.md" in present:
-            section = _load_section(kind, paths[f"{kind.id}.md"], root, problems, titles)
-            if section is not None:
-                sections.append(section)
-    faq = _load_faq(paths[FAQ_FILE], root, problems) if FAQ_FILE in present else ()
-    if meta is None:
-        return None
-    f = Fields(meta, problems)
-    f.known(("title", "other_names", "summary", "key_points", "last_reviewed", "next_review_due", "sources"))
-    title = f.text("title", what="the condition's name")
-    other_names = f.texts("other_names", required=False)
-    summary = f.text("summary", what="one or two plain sentences")
-    key_points = f.texts("key_points", low=3, high=5)
-    reviewed, due = f.date("last_reviewed"), f.date("next_review_due")
-    if reviewed and due and due <= reviewed:
-        f.error("next_review_due", "'next_review_due' must be after 'last_reviewed'.")
+
+def _sources(f: Fields) -> tuple[SourceRef, ...]:
     sources = []
     for s in f.maps("sources", what="a list of sources, each with 'title', 'publisher' and 'url'"):
         s.known(("title", "publisher", "url", "accessed"))
@@ -462,19 +437,62 @@ def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition |
         accessed = as_date(s.data["accessed"]) if given else None
         if given and accessed is None:
             s.error("accessed", f"'accessed' must be a date like 2027-01-31; got '{s.data['accessed']}'.")
-        title_, publisher = s.text("title", what="the source's title"), s.text("publisher", what="who published it")
-        if url and title_ and publisher:
-            sources.append(SourceRef(title_, publisher, url, accessed))
+        title, publisher = s.text("title", what="the source's title"), s.text("publisher", what="who published it")
+        if url and title and publisher:
+            sources.append(SourceRef(title, publisher, url, accessed))
     if "sources" in f.data and not sources and isinstance(f.data["sources"], list):
         f.error("sources", "list at least one source the facts were checked against.")
+    return tuple(sources)
+
+
+def _condition_settings(meta: Doc, problems: Problems) -> dict:
+    """condition.yaml's settings, checked, as Condition's keyword arguments."""
+    f = Fields(meta, problems)
+    f.known(("title", "other_names", "summary", "key_points", "last_reviewed", "next_review_due", "sources"))
+    settings = dict(title=f.text("title", what="the condition's name"),
+                    other_names=tuple(f.texts("other_names", required=False)),
+                    summary=f.text("summary", what="one or two plain sentences"),
+                    key_points=tuple(f.texts("key_points", low=3, high=5)),
+                    last_reviewed=f.date("last_reviewed"), next_review_due=f.date("next_review_due"))
+    if settings["last_reviewed"] and settings["next_review_due"] and \
+            settings["next_review_due"] <= settings["last_reviewed"]:
+        f.error("next_review_due", "'next_review_due' must be after 'last_reviewed'.")
+    settings["sources"] = _sources(f)
+    return settings
+
+
+def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition | None:
+    items_before = len(problems.items)
+    if (problem := slug_problem(folder.name)) is not None:
+        problems.error(folder, None, problem)
+    present = _present_files(folder, problems)
+    located: dict[str, tuple] = {}
+    meta = _read_yaml(present[CONDITION_FILE], root, problems) if CONDITION_FILE in present else None
+    if meta is not None and not isinstance(meta.data, dict):
+        problems.error(meta.path, 1, "condition.yaml must be 'name: value' lines (title:, summary:, ...).")
+        meta = None
+    sections, titles = [], {}
+    for kind in SECTION_KINDS:
+        if f"{kind.id}.md" in present:
+            section = _load_section(kind, present[f"{kind.id}.md"], root, problems, titles, located)
+            if section is not None:
+                sections.append(section)
+    faq = _load_faq(present[FAQ_FILE], root, problems, located) if FAQ_FILE in present else ()
+    if meta is None:
+        return None
+    located[CONDITION_FILE] = (meta, ())
+    settings = _condition_settings(meta, problems)
     if any(p.is_error for p in problems.items[items_before:]):
         return None
-    return Condition(slug, title, tuple(other_names), summary, tuple(key_points), reviewed, due,
-                     tuple(sources), tuple(sections), faq, folder)
+    in_page_order = (CONDITION_FILE, *(f"{k.id}.md" for k in SECTION_KINDS), FAQ_FILE)
+    return Condition(folder.name, **settings, sections=tuple(sections), faq=faq, folder=folder,
+                     located=tuple((name, *located[name]) for name in in_page_order if name in located))
 
 
 def condition_folders(content: Path) -> list[Path]:
-    return sorted(p for p in content.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    with os.scandir(content) as entries:
+        names = sorted(e.name for e in entries if e.is_dir() and not e.name.startswith((".", "_")))
+    return [content / name for name in names]
 
 
 def load_condition(folder: Path, content: Path, problems: Problems) -> Condition | None:
@@ -489,124 +507,17 @@ def load_condition(folder: Path, content: Path, problems: Problems) -> Condition
     return _load_condition(folder, content, problems)
 
 
-class Alongside:
-    """Work done on each condition where it is loaded from its files (in a worker process, maybe),
-    while it is at hand: rendering its pages there spares sending the condition to another
-    process. start() gets the site settings and glossary before any condition is loaded; each
-    result, by slug, is in `done` afterwards (batch.EarlyPages)."""
-
-    done: dict[str, object]
-
-    def start(self, site: Site, glossary: tuple[GlossaryTerm, ...]) -> None:
-        raise NotImplementedError
-
-    def __call__(self, condition: Condition):
-        raise NotImplementedError
-
-
-def load_conditions(folders: list[Path], content: Path, problems: Problems, cache: Cache | None = None,
-                    jobs: int | None = 1, alongside: Alongside | None = None) -> list[Condition]:
-    """The folders' conditions in order (none for a folder with errors), with their problems
-    reported in the same order. A folder whose files are unchanged comes from `cache`; the rest
-    load across `jobs` processes (None: every core), and `alongside(condition)` runs there on
-    each."""
-    cache = cache or Cache(None)
-    base = problems.base or content.parent
-    # A folder's key costs a stat of each file when an earlier build's record vouches for them.
-    # Otherwise its files are read where the folder is loaded, across processes, and the bytes
-    # read for the key are the ones loaded.
-    cache.preload()
-    keys = [cache.trusted_key(folder, content, base) if cache.enabled else None for folder in folders]
-    unpack = functools.partial(unpack_condition, cache=cache)
-    found = [cache.get("condition", key, unpack) if key else None for key in keys]
-    todo = [i for i, hit in enumerate(found) if hit is None]
-    serial = workers_for(len(todo), jobs) == 1
-
-    def load_one(folder: Path):
-        """(key, its record, what was found, the value): 'stored', a cache entry (the files were
-        touched, not changed); 'packed', a new entry (pickled once, here: for the cache and the
-        way back to the build process, which unpickles a condition's sections only where it
-        renders them); 'loaded', (condition, problems); 'both', (entry, condition), serially."""
-        key = record = None
-        files: dict[str, bytes] = {}
-        if cache.enabled:
-            key, record = cache.read_key(folder, content, base, files)
-            stored = cache.stored("condition", key)
-            if stored is not None:
-                return key, record, "stored", stored, None
-        own = Problems(problems.base)
-        with already_read(files):
-            condition = load_condition(folder, content, own)
-        extra = alongside(condition) if alongside is not None and condition is not None else None
-        if condition is None or (serial and not cache.enabled):
-            return key, record, "loaded", (condition, own.items), extra
-        entry = pack_condition(condition, own.items)
-        return (key, record, "both", (entry, condition), extra) if serial else (key, record, "packed", entry, extra)
-
-    for i, (key, record, how, value, extra) in zip(todo, ordered_imap(load_one, [folders[i] for i in todo], jobs)):
-        if key is not None:
-            if keys[i] is None:     # looked up in the worker: count what it found
-                cache.counted("condition", key, value if how == "stored" else None)
-            keys[i] = key
-            cache.remember(folders[i], record)
-        if how == "stored":
-            found[i] = unpack(value)
-            continue
-        if how == "both":
-            entry, condition = value
-            value = (condition, entry[1])
-        elif how == "packed":
-            entry, value = value, unpack(value)
-        if how != "loaded" and key is not None:
-            cache.put("condition", key, entry)
-        if extra is not None:
-            alongside.done[value[0].slug] = extra
-        found[i] = value
-    conditions = []
-    for (condition, items), key in zip(found, keys):
-        problems.extend(items)
-        if condition is not None:
-            conditions.append(condition)
-            if key:
-                cache.condition_keys[condition.slug] = key
-    return conditions
-
-
-def assemble(site: Site, conditions, glossary: tuple[GlossaryTerm, ...]) -> Library:
-    """The library, its conditions in A-Z order of title."""
-    return Library(site, tuple(sorted(conditions, key=lambda c: (c.title.lower(), c.slug))), glossary)
-
-
-def collect_library(content: Path, site_file: Path | None = None, base: Path | None = None, *,
-                    cache: Cache | None = None, jobs: int | None = 1,
-                    alongside: Alongside | None = None) -> tuple[Library, Problems]:
-    """Read and validate everything under `content`, never raising: a condition with errors is
-    left out of the library and its problems are kept (`check` reports them all at once).
-    `cache`, `jobs`, `alongside`: see load_conditions (`alongside` only starts when the site
-    settings and glossary have no errors)."""
-    problems = Problems(base if base is not None else content.parent)
+def load_shared(content: Path, site_file: Path | None, problems: Problems) -> tuple[Site, tuple[GlossaryTerm, ...],
+                                                                               list[Path]]:
+    """What every condition's pages are made from besides the condition: the site settings and
+    the glossary; and the condition folders to load."""
     if not content.is_dir():
         problems.error(content, None, "the content folder does not exist.")
-        return Library(Site(), ()), problems
+        return Site(), (), []
     site = load_site(site_file, problems)
     guard.set_time_limit(site.markdown_time_limit)
     glossary = load_glossary(content / GLOSSARY_FILE, content, problems)
     folders = condition_folders(content)
     if not folders:
         problems.error(content, None, "there are no condition folders. Create one with 'python build.py new <name>'.")
-    if alongside is not None and not problems.errors:
-        alongside.start(site, glossary)
-    else:
-        alongside = None
-    conditions = load_conditions(folders, content, problems, cache, jobs, alongside)
-    return assemble(site, conditions, glossary), problems
-
-
-def load_library(content: Path, site_file: Path | None = None, base: Path | None = None, *,
-                 cache: Cache | None = None, jobs: int | None = 1,
-                 alongside: Alongside | None = None) -> tuple[Library, Problems]:
-    """Read and validate everything under `content`. Raises BuildError if anything is wrong."""
-    library, problems = collect_library(content, site_file, base, cache=cache, jobs=jobs, alongside=alongside)
-    if problems.errors:
-        raise BuildError(problems.items)
-    return library, problems
+    return site, glossary, folders

@@ -16,8 +16,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from . import markup
-from .errors import Problems
+from ..errors import Problems
+from ..text import markup
 
 # Seconds of Markdown conversion one content file may take (site.yaml `markdown_time_limit`).
 DEFAULT_TIME_LIMIT = 3.0

@@ -1,21 +1,11 @@
 """`build.py serve`: a live preview for editors.
 
-The site is built into a preview folder the build owns (default `.cache/preview/`, never
-`site/`), served on 127.0.0.1, and rebuilt when content, templates, static files or site.yaml
-change. An edit inside one condition's folder re-renders that condition's pages and the
-library pages (the A to Z index lists every summary); anything else rebuilds everything. Only
-files whose bytes changed are written, each atomically (Writer.update).
-
-Browsers reload through the livereload protocol: the `livereload` package's client script
-and websocket handler. Its `Server` class is not used: it adds a `/forcereload` endpoint that
-lets any page reload every browser, serves symbolic links that point out of its folder, and
-ignores changes that come within 3 seconds of a reload. Here the websocket only listens
-(hello, info), files are served only from inside the preview folder, and the reload script is
-added to HTML responses as they are served, never to the files on disk.
-
-When content is broken, nothing is written (the last good build stays on disk) and every page
-is answered with an error page listing each `path:line: message`; it reloads by itself once
-the problem is fixed.
+The site is built into a preview folder the build owns (default `.cache/preview/`), served on
+127.0.0.1 and rebuilt through the same pipeline as `build` when a source changes, with earlier
+results kept in memory (MemoryStore); only files whose bytes changed are written, each
+atomically. Browsers reload through the livereload protocol (the `livereload` package's client
+and websocket handler, not its Server, which serves links out of its folder and lets any page
+reload every browser). Broken content writes nothing: every page then lists each problem.
 """
 from __future__ import annotations
 
@@ -32,56 +22,19 @@ from urllib.parse import urlsplit
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import httpserver, netutil, web
 
-from .errors import BuildError, Problem, Problems
-from .load import GLOSSARY_FILE, assemble, load_condition, load_library
-from .model import Library
-from .pipeline import Project
-from .render import Renderer, az_data
-from .watch import watcher_for
-from .write import MARKER, Writer
+from ..errors import BuildError, Problem
+from ..speed.incremental import MemoryStore
+from ..content.load import GLOSSARY_FILE
+from ..pipeline import Project, gather, site_files
+from ..publish.render import Renderer
+from .watch import Watcher
+from ..output.write import MARKER, Writer
 
 QUIET_S = 0.05        # a save is often several writes: rebuild once they have stopped this long
 MAX_WAIT_S = 1.0      # ... but never wait longer than this while files keep changing
 RELOAD_SCRIPT = b'<script src="/livereload.js"></script>'
+ERROR_PAGE = (Path(__file__).parent / "preview-error.html").read_text(encoding="utf-8")
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-
-
-class _CachingRenderer(Renderer):
-    """Keeps each condition's rendered pages until that condition changes.
-
-    A condition's pages are made from that condition, the glossary, the site settings, the
-    templates and the static files. A change to any of the last four makes a new renderer."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._pages: dict[str, tuple] = {}
-        self._site_pages: dict[tuple, tuple[list, bytes]] = {}
-        self._publishing: tuple | None = None
-
-    def render(self, template: str, out_path: str, rel: str | None = None, **context) -> bytes:
-        if context:      # a condition's page: condition_pages keeps those
-            return super().render(template, out_path, rel, **context)
-        # The A-Z index and the 404 page are made from the A-Z data (render.az_data), which most
-        # edits leave as it was: re-rendering the index of a big library was most of an update.
-        key, az = (template, out_path, rel), az_data(self.library)
-        hit = self._site_pages.get(key)
-        if hit is None or hit[0] != az:
-            hit = self._site_pages[key] = (az, super().render(template, out_path, rel))
-        return hit[1]
-
-    def publishing_files(self, html_paths):
-        # The sitemap too: made from the pages' addresses and the A-Z data (review dates).
-        key = (tuple(html_paths), az_data(self.library))
-        if self._publishing is None or self._publishing[0] != key:
-            self._publishing = (key, tuple(super().publishing_files(html_paths)))
-        return iter(self._publishing[1])
-
-    def condition_pages(self, condition):
-        hit = self._pages.get(condition.slug)
-        if hit is None or hit[0] is not condition:
-            hit = (condition, tuple(super().condition_pages(condition)))
-            self._pages[condition.slug] = hit
-        return iter(hit[1])
 
 
 @dataclass
@@ -102,8 +55,8 @@ class Preview:
         self.out_dir = Path(out_dir).absolute()
         self.files: dict[str, bytes] = {}       # what the folder holds: the last good build
         self.errors: list[Problem] = []         # why the latest sources could not be built
-        self.library: Library | None = None
-        self.renderer: _CachingRenderer | None = None
+        self.store = MemoryStore()
+        self.renderer: Renderer | None = None
         self.dirty: set[str] | None = None      # condition folders to reload; None: everything
         self.generation = 0                     # how many times browsers were told to reload
 
@@ -135,18 +88,16 @@ class Preview:
 
     def rebuild(self) -> Outcome:
         started = time.perf_counter()
-        whole = self.dirty is None or self.library is None
+        whole = self.dirty is None or self.renderer is None
+        self.store.dirty, self.store.used = self.dirty, set()
+        gathered = gather(self.project, self.store, current=self.files.get,
+                          renderer=None if whole else self.renderer)
         try:
-            if whole:
-                library, problems = load_library(self.project.content, self.project.site_file,
-                                                 base=self.project.root)
-                renderer = _CachingRenderer(library, self.project.templates, self.project.static)
-            else:
-                library, problems = self._reload(self.dirty)
-                renderer = self.renderer
-                renderer.library = library
+            if gathered.problems.errors:
+                raise BuildError(gathered.problems.items)
             writer = self.writer()          # update() and commit() check the folder is the preview's
-            writer.add_all(renderer.pages())
+            for path, data, _ in site_files(gathered):
+                writer.add(path, data)
             changed = {k: v for k, v in writer.files.items() if self.files.get(k) != v}
             removed = self.files.keys() - writer.files.keys()
             if self.files and (self.out_dir / MARKER).is_file():
@@ -161,27 +112,14 @@ class Preview:
             self.generation += outcome.reload
             return outcome
         had_errors = bool(self.errors)
-        self.library, self.renderer, self.files = library, renderer, writer.files
+        self.store.prune()
+        self.renderer, self.files = gathered.renderer, writer.files
         self.dirty, self.errors = set(), []
-        outcome = Outcome(changed=sorted(changed.keys() | removed), warnings=problems.sorted(), whole=whole,
-                          seconds=time.perf_counter() - started, reload=bool(changed or removed or had_errors))
+        outcome = Outcome(changed=sorted(changed.keys() | removed), warnings=gathered.problems.sorted(),
+                          whole=whole, seconds=time.perf_counter() - started,
+                          reload=bool(changed or removed or had_errors))
         self.generation += outcome.reload
         return outcome
-
-    def _reload(self, folders: set[str]) -> tuple[Library, Problems]:
-        """The library with the conditions in `folders` read again (or gone, if their folder is)."""
-        content = self.project.content
-        problems = Problems(self.project.root)
-        conditions = {c.slug: c for c in self.library.conditions}
-        for name in sorted(folders):           # `scope` left out the folders the build skips
-            conditions.pop(name, None)
-            if (content / name).is_dir():
-                condition = load_condition(content / name, content, problems)
-                if condition is not None:
-                    conditions[name] = condition
-        if problems.errors:
-            raise BuildError(problems.items)
-        return assemble(self.library.site, conditions.values(), self.library.glossary), problems
 
     # -- what the server answers
 
@@ -208,30 +146,7 @@ class Preview:
     def error_page(self) -> bytes:
         items = "\n".join(f"<li><code>{html.escape(p.path, quote=False)}{f':{p.line}' if p.line else ''}</code>: "
                           f"{html.escape(p.message, quote=False)}</li>" for p in self.errors)
-        return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Preview: something in the content needs fixing</title>
-<style>
-body {{ font: 1.125rem/1.5 system-ui, sans-serif; max-width: 48rem; margin: 2rem auto; padding: 0 1rem; }}
-li {{ margin: 0.75rem 0; }} code {{ font-weight: bold; overflow-wrap: anywhere; }}
-</style>
-</head>
-<body>
-<main>
-<h1>The preview cannot be updated yet</h1>
-<p>Something in the content needs fixing. Fix each problem below in the file and line it names,
-then save. This page reloads by itself when the problems are fixed.</p>
-<p>Until then, the last version that worked is kept.</p>
-<ol class="problems">
-{items}
-</ol>
-</main>
-</body>
-</html>
-""".encode("utf-8")
+        return ERROR_PAGE.replace("{problems}", items).encode("utf-8")
 
 
 def with_reload_script(page: bytes) -> bytes:
@@ -299,11 +214,8 @@ def _generation_cookie(request) -> str:
 
 
 class _ReloadSocket(_LocalOnly, LiveReloadHandler):
-    """The livereload protocol, minus commands: a browser says hello and then only listens.
-
-    A page that was served just before a rebuild may connect just after the reload message
-    went out; the cookie served with the page says which build it shows, so it is told to
-    reload as soon as it has said hello."""
+    """The livereload protocol, minus commands: a browser says hello, then only listens. A page
+    served just before a rebuild is told to reload at once (its cookie says which build it shows)."""
 
     def initialize(self, preview: Preview):
         self.preview = preview
@@ -421,7 +333,7 @@ async def _serve(project: Project, out_dir: Path, host: str, port: int, say) -> 
     if host not in LOOPBACK:
         say(f"warning: listening on {host}: other computers on the network can open the preview.")
     watched = (project.content, project.templates, project.static)
-    watcher = watcher_for([p for p in watched if p.is_dir()], [project.site_file])
+    watcher = Watcher([p for p in watched if p.is_dir()], [project.site_file])
     say(f"Watching {', '.join(p.name + '/' for p in watched)} and {project.site_file.name} for changes.")
     watcher.start(session.changed)
     stop = asyncio.Event()
