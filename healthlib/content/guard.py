@@ -35,7 +35,8 @@ MAX_UNCLOSED = 50
 # Under the limits above, Markdown this short is read in milliseconds: it runs without the timer.
 UNTIMED = 2_000
 
-MARKS = "*_`[<&"
+# What the inline patterns (and SmartyPants: dashes, ellipses, quotes) each make a pass for.
+MARKS = ("*", "_", "`", "[", "<", "&", "--", "...", '"', "'")
 # A line opening more than MAX_NESTING levels (quote mark, list marker or 4-space indent), each
 # level atomic so no line is tried two ways; from a '\n', which sre scans for fast, not '^'.
 _LEVELS = (r"(?>[ ]{0,3}>[ ]?|[ ]{0,3}(?:[-*+]|\d{1,9}[.)])[ \t]++|[ ]{4}|[ ]{0,3}\t)"
