@@ -225,6 +225,10 @@ class Made:
     pages: list[tuple[str, bytes]] | None
     model: Condition | None = None
     reused: bool = False     # the pages are the current site's own bytes
+    page_hashes: list[tuple[str, str]] | None = None
 
     def hashes(self) -> list[tuple[str, str]]:
-        return [(path, hashlib.sha256(data).hexdigest()) for path, data in self.pages or ()]
+        """Each page's path and sha256, worked out once (a worker does it for the store)."""
+        if self.page_hashes is None:
+            self.page_hashes = [(path, hashlib.sha256(data).hexdigest()) for path, data in self.pages or ()]
+        return self.page_hashes
