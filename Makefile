@@ -42,7 +42,7 @@ help:
 	@echo "make audit        build, then Lighthouse scores for every page (fails below target)"
 	@echo "make serve        preview with live reload while editing content"
 	@echo "make test-other-python  the fast paths' tests on /usr/bin/python3 too, if it is another release"
-	@echo "make fuzz         search for slow or crashing Markdown: 10,000+ hostile examples (~10 min)"
+	@echo "make fuzz         search for slow or crashing Markdown: 10,000+ hostile examples (~5 min)"
 	@echo "make lock         pin every Python package with its hashes in $(LOCK) (after editing pyproject.toml)"
 	@echo "make bench        time the build against MkDocs, Pelican and Hugo (~15 min; BENCH_ARGS=--quick)"
 	@echo "make system-deps  apt-get install Chromium, poppler-utils and Java if missing (root)"
