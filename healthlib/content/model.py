@@ -114,6 +114,14 @@ class SourceRef:
 
 
 @dataclass(frozen=True)
+class Related:
+    """A `related:` entry of condition.yaml: another condition's slug, and where it is written."""
+
+    slug: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class Listing:
     """What the A-Z index, the sitemap and the other library pages need of a condition: small,
     so an incremental build keeps it without the whole model."""
@@ -124,6 +132,7 @@ class Listing:
     summary: str
     last_reviewed: dt.date
     next_review_due: dt.date
+    related: tuple[Related, ...] = ()     # other conditions to point readers to, as written
 
     @property
     def initial(self) -> str:
@@ -205,6 +214,8 @@ class Site:
     disclaimer: str = ("This page gives general information. It does not replace advice from your own "
                        "doctor or care team. If you are worried about a symptom, contact your care team.")
     readability: Readability = Readability()
+    # The A-Z's letter row, in order (site.yaml `alphabet:`); names starting otherwise follow it.
+    alphabet: tuple[str, ...] = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     markdown_time_limit: float = DEFAULT_TIME_LIMIT   # seconds of Markdown a content file may take
 
 
