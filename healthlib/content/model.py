@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from ..errors import Problem
 from ..text.markup import plain_text
+from .guard import DEFAULT_TIME_LIMIT
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,7 @@ class Site:
     readability: Readability = Readability()
     # The A-Z's letter row, in order (site.yaml `alphabet:`); names starting otherwise follow it.
     alphabet: tuple[str, ...] = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    markdown_time_limit: float = DEFAULT_TIME_LIMIT   # seconds of Markdown a content file may take
 
 
 @dataclass(frozen=True)
