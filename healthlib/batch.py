@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 
+from . import governance
 from .cache import Cache, code_version, digest, tree_digest
 from .errors import BuildError
 from .load import Alongside
@@ -25,7 +26,9 @@ def render_key(renderer: Renderer) -> str:
     but its library and template machinery, so a new option changes the key without being listed
     here). Not the other conditions: a condition's pages cannot read them (Renderer.render)."""
     library = renderer.library
-    options = sorted((k, repr(v)) for k, v in vars(renderer).items() if k not in ("library", "env", "assets"))
+    # `today` only matters to a page past its review date: condition_pages keys that per condition.
+    options = sorted((k, repr(v)) for k, v in vars(renderer).items()
+                     if k not in ("library", "env", "assets", "today"))
     assets = sorted((a.name, a.path) for a in renderer.assets.values())   # paths hold the content hash
     return digest(code_version(), type(renderer).__module__, type(renderer).__qualname__,
                   tree_digest(renderer.templates_dir), repr(assets), repr(options), repr(library.site),
@@ -73,8 +76,8 @@ def condition_pages(renderer: Renderer, cache: Cache, jobs: int | None = None,
     conditions = renderer.library.conditions
     early = early or {}
     common = render_key(renderer) if cache.enabled and (current or early) else None
-    keys = [digest(common, cache.condition_keys[c.slug]) if common and c.slug in cache.condition_keys else None
-            for c in conditions]
+    keys = [digest(common, cache.condition_keys[c.slug], repr(governance.overdue(c, renderer.today)))
+            if common and c.slug in cache.condition_keys else None for c in conditions]
 
     def in_site(hashes: Hashes) -> Pages | None:
         pages = [(path, current(path)) for path, _ in hashes]

@@ -163,7 +163,7 @@ def tree_digest(*folders: Path) -> str:
 # cache entry; the sections and FAQ (nearly all of a condition) are unpickled only if a page of
 # that condition is rendered again.
 _AT_HAND = ("slug", "title", "other_names", "summary", "key_points", "last_reviewed", "next_review_due",
-            "sources", "folder")
+            "sources", "folder", "status", "changes")
 
 
 def pack_condition(condition: Condition, problems: list) -> tuple:

@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from . import markup
+from . import governance, markup
 from .errors import ERROR, WARNING, BuildError, Problem, Problems
 from .load import CONDITION_FILE, FAQ_FILE, GLOSSARY_FILE, collect_library, condition_folders
 from .model import SECTION_IDS, Condition, Library
@@ -308,12 +308,13 @@ def run(project: Project, today: dt.date) -> Report:
     _lines.cache_clear()
     library, problems = collect_library(project.content, project.site_file, base=project.root)
     try:
-        pages = dict(Renderer(library, project.templates, project.static).pages())
+        pages = dict(Renderer(library, project.templates, project.static, today=today).pages())
     except BuildError as exc:
         problems.extend(exc.problems)
         pages = {}
     checker = Checker(project, library, problems, pages, today)
     checker.run()
+    governance.check_problems(library, problems, today, project.content)
     return Report(problems.sorted(), checker.scores, sorted(set(checker.external), key=_link_key),
                   len(library.conditions), library)
 

@@ -12,7 +12,7 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import markup
+from . import governance, markup
 from .cache import Cache, pack_condition, unpack_condition
 from .errors import BuildError, Problems
 from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm,
@@ -191,9 +191,10 @@ def _read_yaml(path: Path, root: Path, problems: Problems) -> Doc | None:
 
 
 def _markdown(fields: Fields | None, problems: Problems, path: Path, source: str, line: int | None,
-              inline: bool = False, exact_lines: bool = False) -> Text:
+              inline: bool = False, exact_lines: bool = False, top_heading: int = 3) -> Text:
     """`exact_lines`: the source is the file's text from `line` on (a section body), so each
-    removed part is reported on its own line, not on the first."""
+    removed part is reported on its own line, not on the first. `top_heading`: the highest
+    heading level the text may use (a condition's sections: 3)."""
     if not inline:   # inline items were checked as texts already
         _no_template_syntax(source, problems, path, line)
     html, removed = (markup.render_inline if inline else markup.render_block)(source)
@@ -201,8 +202,8 @@ def _markdown(fields: Fields | None, problems: Problems, path: Path, source: str
         at = line + part.offset if exact_lines and line else line
         problems.error(path, at, f"{part} is not allowed in content and was removed. "
                        "Write plain text and Markdown only.")
-    if not inline and re.search(r"<h[12][ >]", html):
-        problems.error(path, line, "headings in the text must start at '###' "
+    if re.search(rf"<h[1-{top_heading - 1}][ >]", html):
+        problems.error(path, line, f"headings in the text must start at '{'#' * top_heading}' "
                        "(the page title and section headings are made for you).")
     return Text(source, html, line)
 
@@ -246,7 +247,7 @@ def load_site(path: Path | None, problems: Problems) -> Site:
         return Site()
     f = Fields(doc, problems)
     f.known(("name", "base_url", "language", "organisation", "contact", "description", "disclaimer",
-             "readability"))
+             "readability", *governance.SITE_SETTINGS))
     base_url = f.text("base_url", what="the address the site is published at, like https://example.org/health/")
     problem = base_url_problem(base_url) if base_url is not None else None
     if problem:
@@ -258,7 +259,8 @@ def load_site(path: Path | None, problems: Problems) -> Site:
                 contact=f.text("contact", required=False) or "",
                 description=f.text("description", required=False) or "",
                 disclaimer=f.text("disclaimer", required=False) or Site.disclaimer,
-                readability=_readability(f.group("readability", "settings like 'target_grade: 8'")))
+                readability=_readability(f.group("readability", "settings like 'target_grade: 8'")),
+                **governance.site_settings(f))
 
 
 def _readability(f: Fields | None) -> Readability:
@@ -433,7 +435,8 @@ def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition |
     if meta is None:
         return None
     f = Fields(meta, problems)
-    f.known(("title", "other_names", "summary", "key_points", "last_reviewed", "next_review_due", "sources"))
+    f.known(("title", "other_names", "summary", "key_points", "last_reviewed", "next_review_due", "sources",
+             *governance.CONDITION_SETTINGS))
     title = f.text("title", what="the condition's name")
     other_names = f.texts("other_names", required=False)
     summary = f.text("summary", what="one or two plain sentences")
@@ -457,10 +460,11 @@ def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition |
             sources.append(SourceRef(title_, publisher, url, accessed))
     if "sources" in f.data and not sources and isinstance(f.data["sources"], list):
         f.error("sources", "list at least one source the facts were checked against.")
+    trust = governance.condition_settings(f)
     if any(p.is_error for p in problems.items[items_before:]):
         return None
     return Condition(slug, title, tuple(other_names), summary, tuple(key_points), reviewed, due,
-                     tuple(sources), tuple(sections), faq, folder)
+                     tuple(sources), tuple(sections), faq, folder, **trust)
 
 
 def condition_folders(content: Path) -> list[Path]:
@@ -562,9 +566,9 @@ def load_conditions(folders: list[Path], content: Path, problems: Problems, cach
     return conditions
 
 
-def assemble(site: Site, conditions, glossary: tuple[GlossaryTerm, ...]) -> Library:
+def assemble(site: Site, conditions, glossary: tuple[GlossaryTerm, ...], pages: tuple = ()) -> Library:
     """The library, its conditions in A-Z order of title."""
-    return Library(site, tuple(sorted(conditions, key=lambda c: (c.title.lower(), c.slug))), glossary)
+    return Library(site, tuple(sorted(conditions, key=lambda c: (c.title.lower(), c.slug))), glossary, pages)
 
 
 def collect_library(content: Path, site_file: Path | None = None, base: Path | None = None, *,
@@ -578,9 +582,11 @@ def collect_library(content: Path, site_file: Path | None = None, base: Path | N
     if not content.is_dir():
         problems.error(content, None, "the content folder does not exist.")
         return Library(Site(), ()), problems
+    from . import editorial   # it reads pages with this module's helpers
     site = load_site(site_file, problems)
     glossary = load_glossary(content / GLOSSARY_FILE, content, problems)
     folders = condition_folders(content)
+    site, pages = editorial.load_pages(content, site, {f.name for f in folders}, problems)
     if not folders:
         problems.error(content, None, "there are no condition folders. Create one with 'python build.py new <name>'.")
     if alongside is not None and not problems.errors:
@@ -588,7 +594,8 @@ def collect_library(content: Path, site_file: Path | None = None, base: Path | N
     else:
         alongside = None
     conditions = load_conditions(folders, content, problems, cache, jobs, alongside)
-    return assemble(site, conditions, glossary), problems
+    governance.library_problems(site, conditions, problems)
+    return assemble(site, conditions, glossary, pages), problems
 
 
 def load_library(content: Path, site_file: Path | None = None, base: Path | None = None, *,

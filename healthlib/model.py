@@ -123,6 +123,26 @@ class SourceRef:
 
 
 @dataclass(frozen=True)
+class SignOff:
+    """Who approved a page clinically, and when (condition.yaml `sign_off:`)."""
+
+    name: str
+    role: str           # role or credentials, as the reader should see them
+    date: dt.date
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of a page's history (condition.yaml `changes:`), newest first."""
+
+    date: dt.date
+    summary: str
+
+
+STATUSES = ("published", "draft")    # a draft is checked, previewed, never published
+
+
+@dataclass(frozen=True)
 class Condition:
     slug: str
     title: str
@@ -135,6 +155,18 @@ class Condition:
     sections: tuple[Section, ...]
     faq: tuple[FaqEntry, ...]
     folder: Path | None = None
+    status: str = "published"
+    sign_off: SignOff | None = None
+    changes: tuple[Change, ...] = ()
+    lines: tuple[tuple[str, int], ...] = ()     # condition.yaml: the line of each top-level setting
+
+    def line(self, name: str) -> int | None:
+        return dict(self.lines).get(name)
+
+    @property
+    def modified(self) -> dt.date:
+        """When the page last changed: its newest change, or its last review if that is later."""
+        return max(self.last_reviewed, self.changes[0].date) if self.changes else self.last_reviewed
 
     def section(self, section_id: str) -> Section:
         return next(s for s in self.sections if s.id == section_id)
@@ -185,6 +217,27 @@ class Site:
     disclaimer: str = ("This page gives general information. It does not replace advice from your own "
                        "doctor or care team. If you are worried about a symptom, contact your care team.")
     readability: Readability = Readability()
+    demonstration: bool = False        # nobody has approved the content: every page says so
+    review_cycle_years: int = 3        # next_review_due is at most this long after last_reviewed
+    feedback: str = ""                 # a mailto: address or a form's https:// address
+    required_pages: tuple[str, ...] = ("about", "how-we-write", "privacy", "accessibility", "contact")
+    footer: tuple[tuple[str, str], ...] = ()    # (address, title) of each editorial page, in order
+
+
+@dataclass(frozen=True)
+class EditorialPage:
+    """A page about the library itself (About us, Privacy, ...): content/_pages/<slug>.md."""
+
+    slug: str
+    title: str
+    summary: str
+    body: Text
+    path: Path | None = None
+    status: str = "published"
+
+    @property
+    def url(self) -> str:
+        return f"{self.slug}/"
 
 
 @dataclass(frozen=True)
@@ -192,3 +245,4 @@ class Library:
     site: Site
     conditions: tuple[Condition, ...]          # sorted A–Z by title
     glossary: tuple[GlossaryTerm, ...] = field(default_factory=tuple)
+    pages: tuple[EditorialPage, ...] = ()      # editorial pages, in footer order

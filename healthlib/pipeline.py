@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gc
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import batch
+from . import batch, governance
 from .cache import Cache
 from .errors import Problems
 from .load import Alongside, load_library
@@ -67,13 +68,15 @@ def load(project: Project, *, cache: Cache | None = None, jobs: int | None = 1,
 
 
 def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str | None = None,
-          cache_dir: Path | None = None, use_cache: bool = True, jobs: int | None = None) -> BuildResult:
+          cache_dir: Path | None = None, use_cache: bool = True, jobs: int | None = None,
+          today: dt.date | None = None) -> BuildResult:
     """Build the whole site into `out_dir`. Raises BuildError; the old site is untouched then.
     `pdfs`: make the appointment sheets' PDFs (when WeasyPrint is installed).
     `base_url`: publish for this address instead of site.yaml's (already checked, ends in '/').
     `cache_dir`: where the build keeps work to reuse (default: .cache/ in the project; cache.py);
     `use_cache`: False to neither read nor write the content cache (the site is the same bytes);
-    `jobs`: processes for loading and rendering (None: every core; parallel.py)."""
+    `jobs`: processes for loading and rendering (None: every core; parallel.py);
+    `today`: the day review dates are compared with (default: today). Drafts are left out."""
     caches = Path(cache_dir).absolute() if cache_dir else None
     cache = Cache((caches or project.root / ".cache") / "build" if use_cache else None)
     if pdfs:   # imported only when PDFs are asked for: a build without them spares 8 ms of imports
@@ -88,13 +91,13 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
 
     def renderer_for(library: Library) -> Renderer:
         return Renderer(published(library), project.templates, project.static, pdf_papers=papers,
-                        bytecode_dir=cache.templates_dir())
+                        bytecode_dir=cache.templates_dir(), today=today)
     # A condition's pages are rendered where it is loaded (batch.EarlyPages); the rest after.
     early = batch.EarlyPages(renderer_for)
     try:
         with _no_cycle_collector():
             library, problems = load(project, cache=cache, jobs=jobs, alongside=early)
-            library = published(library)
+            library, drafts = governance.published(published(library))
             # Fail before the rest of the work. Files the build did not make are looked for once,
             # by commit() (that walk of the old site was a tenth of a one-page rebuild).
             writer.check_destination(every_file=False)
@@ -108,4 +111,7 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
     finally:
         cache.flush()   # what was worked out is kept even when the build fails
     cache.prune()
-    return BuildResult(library, problems, len(writer.files), notes=(skipped,) if skipped else (), cache=cache)
+    notes = (skipped,) if skipped else ()
+    if drafts:
+        notes += (f"Left out {len(drafts)} draft condition(s) (status: draft): {', '.join(drafts)}.",)
+    return BuildResult(library, problems, len(writer.files), notes=notes, cache=cache)

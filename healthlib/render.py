@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit
 import jinja2
 import markupsafe
 
-from . import headers, markup, seo
+from . import governance, headers, markup, seo
 from .errors import BuildError, Problem
 from .model import Condition, Library
 
@@ -151,7 +152,7 @@ def az_data(library: Library) -> list[tuple]:
     """What a page may show of every condition (the A-Z data): its address, title, other names,
     summary and review dates. A page that is not a condition's own is made from this, the site
     settings and the glossary only; a condition's pages, from it and that condition."""
-    return [(c.slug, c.title, c.other_names, c.summary, c.last_reviewed, c.next_review_due)
+    return [(c.slug, c.title, c.other_names, c.summary, c.last_reviewed, c.next_review_due, c.modified)
             for c in library.conditions]
 
 
@@ -159,10 +160,11 @@ class Renderer:
     """Renders the library's pages to bytes, in memory."""
 
     def __init__(self, library: Library, templates_dir: Path, static_dir: Path, pdf_papers: tuple = (),
-                 bytecode_dir: Path | None = None):
+                 bytecode_dir: Path | None = None, today: dt.date | None = None):
         """`pdf_papers`: the pdf.Paper sizes the build makes sheet PDFs in, so pages link them;
-        empty when it makes none."""
+        empty when it makes none. `today`: a page past its review date says so (default: today)."""
         self.library = library
+        self.today = today or dt.date.today()
         self.pdf_papers = tuple(pdf_papers)
         self.templates_dir = templates_dir
         self.env = make_env(templates_dir, bytecode_dir)
@@ -210,13 +212,19 @@ class Renderer:
 
     def condition_pages(self, condition: Condition) -> Iterator[tuple[str, bytes]]:
         path = f"{condition.slug}/index.html"
+        site = self.library.site
         json_ld = [seo.script_json(block) for block in seo.condition_json_ld(self.library, condition, path)]
-        yield path, self.render("condition.html", path, whole_library=False, condition=condition, json_ld=json_ld)
+        yield path, self.render("condition.html", path, whole_library=False, condition=condition, json_ld=json_ld,
+                                overdue=governance.overdue(condition, self.today),
+                                feedback=governance.feedback_href(site, condition.title, seo.absolute(site, path)))
         sheet = condition.prep_url + "index.html"
         yield sheet, self.render("sheet.html", sheet, whole_library=False, condition=condition)
 
     def library_pages(self) -> Iterator[tuple[str, bytes]]:
         yield "index.html", self.render("index.html", "index.html")
+        for page in self.library.pages:
+            if page.status == "published":
+                yield f"{page.url}index.html", self.render("page.html", f"{page.url}index.html", page=page)
         for asset in self.assets.values():
             yield asset.path, asset.data
 

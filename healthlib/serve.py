@@ -20,6 +20,7 @@ the problem is fixed.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import html
 import json
 import mimetypes
@@ -32,6 +33,7 @@ from urllib.parse import urlsplit
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import httpserver, netutil, web
 
+from . import editorial, governance
 from .errors import BuildError, Problem, Problems
 from .load import GLOSSARY_FILE, assemble, load_condition, load_library
 from .model import Library
@@ -120,8 +122,9 @@ class Preview:
                 rel = Path(path).relative_to(content)
             except ValueError:
                 return None                      # templates, static files, site.yaml
-            if not rel.parts or rel.parts[0] == GLOSSARY_FILE or (len(rel.parts) == 1 and Path(path).is_file()):
-                return None                      # the glossary (or the whole folder) changed
+            if not rel.parts or rel.parts[0] in (GLOSSARY_FILE, editorial.FOLDER) or (
+                    len(rel.parts) == 1 and Path(path).is_file()):
+                return None                      # the glossary, the editorial pages (or the whole folder) changed
             if not rel.parts[0].startswith((".", "_")):   # the build skips these folders
                 folders.add(rel.parts[0])
         return folders
@@ -179,9 +182,10 @@ class Preview:
                 condition = load_condition(content / name, content, problems)
                 if condition is not None:
                     conditions[name] = condition
+        governance.library_problems(self.library.site, [conditions[n] for n in folders if n in conditions], problems)
         if problems.errors:
             raise BuildError(problems.items)
-        return assemble(self.library.site, conditions.values(), self.library.glossary), problems
+        return assemble(self.library.site, conditions.values(), self.library.glossary, self.library.pages), problems
 
     # -- what the server answers
 
@@ -290,6 +294,23 @@ class _Page(_LocalOnly, web.RequestHandler):
         self.finish(data if body else None)
 
 
+class _Editor(_LocalOnly, web.RequestHandler):
+    """The editors' dashboard (dashboard.py) at /_editor/, made afresh on each request from the
+    sources, never written to the preview folder or the site. Sheets' pages are not counted
+    here (a PDF takes a second): `build.py check --format html` counts them."""
+
+    def initialize(self, preview: Preview):
+        self.preview = preview
+
+    def get(self):
+        from . import check, dashboard
+        today = dt.date.today()
+        page = dashboard.page(check.run(self.preview.project, today), self.preview.project, today, pdfs=False)
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(with_reload_script(page.encode("utf-8")))
+
+
 class _ReloadScript(_LocalOnly, LiveReloadJSHandler):
     """The livereload package's client script."""
 
@@ -346,6 +367,7 @@ def make_app(preview: Preview, hosts: set[str] | None) -> web.Application:
     return web.Application([
         (r"/livereload", _ReloadSocket, {"preview": preview}),
         (r"/livereload\.js", _ReloadScript),
+        (r"/_editor/", _Editor, {"preview": preview}),
         (r"/(.*)", _Page, {"preview": preview}),
     ], log_function=lambda handler: None, compress_response=False)
 

@@ -1,0 +1,195 @@
+"""Who stands behind a page, and when it was checked: clinical sign-off, the review cycle, page
+history, drafts, the feedback address and the demonstration notice.
+
+Settings are read here from the `Fields` that load.py hands over (site.yaml and each
+condition.yaml), so the rules live in one module. Rules that need the whole library (the
+review cycle is a site setting) run in `library_problems`, on every build; rules that depend
+on today's date or only warn run in `check_problems`, from `build.py check`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from .errors import Problems
+from .model import STATUSES, Change, Condition, Library, SignOff, Site
+
+SITE_SETTINGS = ("demonstration", "review_cycle_years", "feedback", "required_pages")
+CONDITION_SETTINGS = ("status", "sign_off", "changes")
+DOCS = "docs/content-format.md"
+EMAIL = re.compile(r"^[^@\s:/?#]+@[^@\s:/?#]+\.[^@\s:/?#]+$")
+
+
+# ------------------------------------------------------------------ reading settings
+
+
+def yes_no(f, name: str, default: bool) -> bool:
+    value = f.data.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        f.error(name, f"'{name}' must be yes or no (true or false); got '{value}'.")
+        return default
+    return value
+
+
+def feedback_problem(value: str) -> str | None:
+    """Why `value` cannot be where readers send feedback, or None."""
+    address = value[len("mailto:"):] if value.lower().startswith("mailto:") else value
+    if EMAIL.match(address):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme == "https" and parts.netloc:
+        return None
+    return (f"'feedback' must be an e-mail address (like pages@example.org) or the https:// address of "
+            f"a feedback form; got '{value}'.")
+
+
+def site_settings(f) -> dict:
+    """The Site fields of SITE_SETTINGS, each checked where it is written."""
+    out: dict = {"demonstration": yes_no(f, "demonstration", Site.demonstration),
+                 "review_cycle_years": int(f.number("review_cycle_years", Site.review_cycle_years, 1, 10))}
+    feedback = f.text("feedback", required=False, what="an e-mail address or a form's https:// address")
+    if feedback and (problem := feedback_problem(feedback)):
+        f.error("feedback", problem)
+    elif feedback:
+        out["feedback"] = feedback
+    if "required_pages" in f.data:
+        out["required_pages"] = tuple(f.texts("required_pages", required=False,
+                                              what="a list of page names, such as 'about'"))
+    return out
+
+
+def status_setting(f) -> str:
+    status = f.text("status", required=False, what="'published' or 'draft'") or STATUSES[0]
+    if status not in STATUSES:
+        f.error("status", f"'status' must be one of: {', '.join(STATUSES)}; got '{status}'.")
+        return STATUSES[0]
+    return status
+
+
+def _sign_off(f) -> SignOff | None:
+    g = f.group("sign_off", "a group with 'name', 'role' and 'date'")
+    if g is None:
+        return None
+    g.known(("name", "role", "date"))
+    name = g.text("name", what="the name of the clinician who approved the page")
+    role = g.text("role", what="their role or credentials, such as 'consultant nephrologist'")
+    date = g.date("date")
+    return SignOff(name, role, date) if name and role and date else None
+
+
+def _changes(f) -> tuple[Change, ...]:
+    out: list[tuple[Change, int | None]] = []
+    for entry in f.maps("changes", required=False, what="a list of changes, each with 'date' and 'summary'"):
+        entry.known(("date", "summary"))
+        date, summary = entry.date("date"), entry.text("summary", what="one plain line: what changed")
+        if summary and "\n" in summary:
+            entry.error("summary", "a change's 'summary' must be one line. Say what changed in one sentence.")
+            summary = None
+        if date and summary:
+            out.append((Change(date, summary), entry.line("date")))
+    for (newer, _), (older, line) in zip(out, out[1:]):
+        if older.date > newer.date:
+            f.problems.error(f.doc.path, line, f"the changes must be listed newest first: {older.date} comes "
+                             f"after {newer.date}. Move this change above it.")
+    return tuple(change for change, _ in out)
+
+
+def condition_settings(f) -> dict:
+    """The Condition fields of CONDITION_SETTINGS, and the line of each top-level setting."""
+    lines = tuple((name, f.line(name)) for name in f.data if isinstance(name, str) and f.line(name))
+    return {"status": status_setting(f), "sign_off": _sign_off(f), "changes": _changes(f), "lines": lines}
+
+
+# ------------------------------------------------------------------ rules
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:          # 29 February, in a year without one
+        return day.replace(year=day.year + years, day=28)
+
+
+def library_problems(site: Site, conditions, problems: Problems) -> None:
+    """Rules that need the site settings: each next review within the review cycle. Reads only
+    the fields a cached condition has at hand, so a build unpickles nothing for it."""
+    cycle = site.review_cycle_years
+    for c in conditions:
+        latest = add_years(c.last_reviewed, cycle)
+        if c.next_review_due > latest:
+            problems.error(c.folder / "condition.yaml", c.line("next_review_due"),
+                           f"'next_review_due' ({c.next_review_due}) is more than {cycle} year(s) after "
+                           f"'last_reviewed' ({c.last_reviewed}), the longest review cycle site.yaml allows "
+                           f"('review_cycle_years'). Set it to {latest} or sooner.")
+
+
+def overdue(condition: Condition, today: dt.date) -> bool:
+    return condition.next_review_due < today
+
+
+def published(library: Library) -> tuple[Library, list[str]]:
+    """The library without its drafts, and the drafts' slugs (what `build` leaves out)."""
+    drafts = [c.slug for c in library.conditions if c.status != "published"]
+    if not drafts:
+        return library, []
+    kept = tuple(c for c in library.conditions if c.status == "published")
+    return replace(library, conditions=kept), drafts
+
+
+def feedback_href(site: Site, title: str, url: str) -> str:
+    """Where a page's "Is something wrong?" link goes: a mailto: whose subject names the page,
+    or the form's address; "" when none is set."""
+    if not site.feedback:
+        return ""
+    if site.feedback.startswith("https://"):
+        return site.feedback
+    address = site.feedback[len("mailto:"):] if site.feedback.lower().startswith("mailto:") else site.feedback
+    return f"mailto:{address}?subject={quote(f'Feedback on {title} ({url})', safe='')}"
+
+
+def check_problems(library: Library, problems: Problems, today: dt.date, content: Path) -> None:
+    """What `build.py check` adds: sign-offs, page history against today, the feedback address
+    and the editorial pages site.yaml requires."""
+    site = library.site
+    for c in library.conditions:
+        path = c.folder / "condition.yaml"
+        if c.sign_off is None and c.status == "published" and not site.demonstration:
+            problems.warn(path, c.line("title"), "no clinician has signed off this page. Add 'sign_off:' with "
+                          f"the 'name', 'role' and 'date' of the clinician who approved it (see {DOCS}).")
+        if c.sign_off and c.sign_off.date > today:
+            problems.warn(path, c.line("sign_off"), f"the sign-off date {c.sign_off.date} has not come yet.")
+        elif c.sign_off and c.sign_off.date < c.last_reviewed:
+            problems.warn(path, c.line("sign_off"), f"the sign-off ({c.sign_off.date}) is older than the last "
+                          f"review ({c.last_reviewed}): ask a clinician to approve the reviewed page, then "
+                          "update 'sign_off'.")
+        if c.changes and c.changes[0].date > today:
+            problems.warn(path, c.line("changes"), f"the newest change is dated {c.changes[0].date}, a day "
+                          "that has not come yet.")
+    if not site.feedback and not site.demonstration:
+        problems.warn(content.parent / "site.yaml", None, "there is no 'feedback' address, so pages cannot "
+                      "ask readers to report a problem. Add 'feedback:' with an e-mail address or a form's "
+                      "https:// address.")
+    pages = {p.slug: p for p in library.pages}
+    for slug in site.required_pages:
+        page = pages.get(slug)
+        if page is None or page.status != "published":
+            problems.warn(content / "_pages" / f"{slug}.md", None,
+                          f"site.yaml requires the editorial page '{slug}' ('required_pages'), and it is "
+                          f"{'missing' if page is None else 'still a draft'}. Write it (see {DOCS}).")
+
+
+def demonstration_summary(library: Library) -> str | None:
+    """What a demonstration library lacks before it could be published for patients."""
+    if not library.site.demonstration:
+        return None
+    unsigned = sum(c.sign_off is None for c in library.conditions)
+    missing = [f"{unsigned} condition(s) without clinical sign-off"] if unsigned else []
+    if not library.site.feedback:
+        missing.append("no feedback address")
+    return ("Demonstration library (site.yaml 'demonstration: true'): every page says nobody approved it. "
+            + (f"Before it is published for patients it needs: {'; '.join(missing)}." if missing else ""))

@@ -1,0 +1,58 @@
+"""`build.py check --format github|html`: the check's problems for other readers than a terminal.
+
+github: one GitHub Actions workflow command a problem, so a pull request shows each on the line
+it names (docs.github.com, "Workflow commands for GitHub Actions": `::error file={name},
+line={line}::{message}`, escaped as actions/toolkit's escapeProperty and escapeData do).
+html: the editors' dashboard (dashboard.py), written to --output or printed.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .errors import Problem
+
+FORMATS = ("github", "html")
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_command(problem: Problem) -> str:
+    properties = [f"file={escape_property(problem.path)}"]
+    if problem.line:
+        properties.append(f"line={problem.line}")
+    kind = "error" if problem.is_error else "warning"
+    return f"::{kind} {','.join(properties)}::{escape_data(problem.message)}"
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write `text` whole or not at all: a reader (serve's /_editor/) never sees half a page."""
+    path = Path(path).absolute()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.replace(tmp, path)
+
+
+def emit(report, project, args, verdict: str) -> None:
+    """Print or write the report in args.format; `verdict` (the text format's last line) goes to stderr."""
+    if args.format == "github":
+        for problem in report.final(args.strict):
+            print(github_command(problem))
+    else:
+        from . import dashboard
+        page = dashboard.page(report, project, args.today, strict=args.strict, pdfs=args.pdf)
+        if args.output:
+            write_file(Path(args.output), page)
+            print(f"Wrote the editors' dashboard to {args.output}.", file=sys.stderr)
+        else:
+            print(page)
+    print(verdict, file=sys.stderr)
