@@ -29,8 +29,10 @@ TODAY = dt.date(2026, 6, 1)          # between the fixture's review dates
 
 @pytest.fixture
 def lib(tmp_path) -> Path:
-    """A private copy of the tiny library: site.yaml and content/."""
-    return Path(shutil.copytree(FIXTURE, tmp_path / "lib"))
+    """A private copy of the tiny library: site.yaml and content/, with the bundled editorial pages."""
+    lib = Path(shutil.copytree(FIXTURE, tmp_path / "lib"))
+    shutil.copytree(REPO / "content" / "_pages", lib / "content" / "_pages")
+    return lib
 
 
 def cond(lib: Path) -> Path:
@@ -122,8 +124,9 @@ def test_glossary_word_without_a_meaning_is_an_error(lib):
 
 
 def test_unknown_readability_setting_suggests_the_right_name(lib):
-    (lib / "site.yaml").write_text((lib / "site.yaml").read_text() + "readability:\n  target_grad: 6\n")
-    assert "site.yaml:6: unknown setting 'target_grad'. Did you mean 'target_grade'?" in lines(run(lib))
+    before = (lib / "site.yaml").read_text()
+    (lib / "site.yaml").write_text(before + "readability:\n  target_grad: 6\n")
+    assert f"site.yaml:{len(before.splitlines()) + 2}: unknown setting 'target_grad'. Did you mean 'target_grade'?" in lines(run(lib))
 
 
 # ------------------------------------------------------------------ links
