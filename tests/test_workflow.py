@@ -115,3 +115,22 @@ def test_expressions_read_only_known_contexts_and_existing_step_ids(text, workfl
 def test_runs_on_debian_like_the_developers_and_ci(workflow):
     _, build = job_that_uses(workflow, "actions/upload-pages-artifact")
     assert str(build["container"]).startswith("debian:"), "the tests use Debian's /usr/bin/chromium"
+
+
+def test_a_quick_job_checks_with_annotations_and_builds_before_the_full_job(workflow):
+    jobs = workflow["jobs"]
+    quick = [(name, job) for name, job in jobs.items()
+             if any(re.fullmatch(r"make check\b.*CHECK_FORMAT=github.*", line) for line in run_lines(job))]
+    assert len(quick) == 1, "one job runs 'make check CHECK_FORMAT=github'"
+    quick_id, quick_job = quick[0]
+    commands = run_lines(quick_job)
+    check_at = next(i for i, line in enumerate(commands) if line.startswith("make check"))
+    build_at = next(i for i, line in enumerate(commands) if line.startswith("make build"))
+    assert check_at < build_at
+    assert not any(line.startswith(("make test", "make audit", "make system-deps")) for line in commands), \
+        "the quick job installs no browser and runs no tests"
+    assert quick_job["timeout-minutes"] <= 15
+    site_id, _ = job_that_uses(workflow, "actions/upload-pages-artifact")
+    assert jobs[site_id]["needs"] in (quick_id, [quick_id])
+    makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^check:.*\n\t.*build\.py check --strict --format \$\(CHECK_FORMAT\)", makefile, re.M)
