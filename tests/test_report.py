@@ -97,7 +97,7 @@ def test_dashboard_lists_each_condition_by_status_with_sign_off_review_and_probl
     project = three_kinds(lib)
     html = dashboard.page(check.run(project, TODAY), project, TODAY, pdfs=False)
     soup = BeautifulSoup(html, "html.parser")
-    tables = {t.find_previous("h2").get("id"): t for t in soup.select("section > .table-wrap > table.cards")}
+    tables = {t.find_previous("h2").get("id"): t for t in soup.select("table.status")}
     assert set(tables) == {"published", "draft"}
     rows = {status: [[" ".join(c.get_text().split()) for c in tr.find_all(["th", "td"])]
                      for tr in table.select("tbody tr")] for status, table in tables.items()}
@@ -116,7 +116,7 @@ def test_dashboard_counts_the_sheet_pages_of_each_paper(lib):
     pytest.importorskip("weasyprint")
     project = Project(lib, lib / "content", REPO / "templates", REPO / "static", lib / "site.yaml")
     soup = BeautifulSoup(dashboard.page(check.run(project, TODAY), project, TODAY), "html.parser")
-    cell = soup.select_one("table.cards tbody td[data-label='Sheet pages']").get_text()
+    cell = soup.select_one("table.status tbody td[data-label='Sheet pages']").get_text()
     assert re.fullmatch(r"US Letter: [12]; A4: [12]", cell), cell
 
 
