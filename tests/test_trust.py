@@ -324,3 +324,13 @@ def test_the_bundled_library_is_a_demonstration_without_an_invented_reviewer():
     for folder in (REPO / "content").iterdir():
         if (folder / "condition.yaml").is_file():
             assert "sign_off:" not in (folder / "condition.yaml").read_text(encoding="utf-8"), folder
+
+
+def test_the_printed_sheet_says_it_is_a_demonstration(built_site):
+    import subprocess
+    pdfs = sorted(built_site.glob("*/appointment-prep/*.pdf"))
+    if not pdfs:
+        pytest.skip("the build made no PDFs (WeasyPrint is not installed)")
+    for pdf in pdfs:
+        text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.split())
+        assert "Demonstration only: no doctor or nurse has checked or approved it." in text, pdf
