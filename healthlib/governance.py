@@ -170,6 +170,7 @@ def check_problems(library: Library, problems: Problems, today: dt.date, content
         if c.changes and c.changes[0].date > today:
             problems.warn(path, c.line("changes"), f"the newest change is dated {c.changes[0].date}, a day "
                           "that has not come yet.")
+    _links_to_drafts(library, problems)
     if not site.feedback and not site.demonstration:
         problems.warn(content.parent / "site.yaml", None, "there is no 'feedback' address, so pages cannot "
                       "ask readers to report a problem. Add 'feedback:' with an e-mail address or a form's "
@@ -181,6 +182,20 @@ def check_problems(library: Library, problems: Problems, today: dt.date, content
             problems.warn(content / "_pages" / f"{slug}.md", None,
                           f"site.yaml requires the editorial page '{slug}' ('required_pages'), and it is "
                           f"{'missing' if page is None else 'still a draft'}. Write it (see {DOCS}).")
+
+
+def _links_to_drafts(library: Library, problems: Problems) -> None:
+    """A published page that links to a draft would have a broken link: the build leaves drafts out."""
+    from .check import _content_files, find_line    # check calls this module: it is loaded already
+    drafts = [c.slug for c in library.conditions if c.status != "published"]
+    for c in (c for c in library.conditions if c.status == "published" and drafts):
+        for slug in drafts:
+            link = re.compile(rf"\]\(\.\./{re.escape(slug)}(?:[/#)]|$)")
+            for path in _content_files(c):
+                line = find_line(path, link)
+                if line is not None:
+                    problems.warn(path, line, f"this links to '{slug}', which is a draft: the published site "
+                                  "will not have it. Remove the link, or publish that page first.")
 
 
 def demonstration_summary(library: Library) -> str | None:

@@ -334,3 +334,17 @@ def test_the_printed_sheet_says_it_is_a_demonstration(built_site):
     for pdf in pdfs:
         text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.split())
         assert "Demonstration only: no doctor or nurse has checked or approved it." in text, pdf
+
+
+def test_a_published_page_linking_to_a_draft_is_a_warning(lib):
+    shutil.copytree(lib / "content" / SLUG, lib / "content" / "second-condition")
+    replace_in(meta(lib, "second-condition"), "title: Sample condition", "title: Second condition")
+    add(meta(lib, "second-condition"), "status: draft\n")
+    causes = lib / "content" / SLUG / "causes.md"
+    replace_in(causes, "Nobody knows", "See [the other one](../second-condition/). Nobody knows")
+    warning = (f"content/{SLUG}/causes.md:{line_of(causes, '../second-condition/')}: warning: this links to "
+               "'second-condition', which is a draft: the published site will not have it. Remove the link, "
+               "or publish that page first.")
+    assert warning in lines(lib)
+    replace_in(meta(lib, "second-condition"), "status: draft", "status: published")
+    assert warning not in lines(lib)
