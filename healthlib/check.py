@@ -18,11 +18,10 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from . import governance, markup
 from .errors import ERROR, WARNING, BuildError, Problem, Problems
-from .load import CONDITION_FILE, FAQ_FILE, GLOSSARY_FILE, collect_library, condition_folders
+from .load import CONDITION_FILE, FAQ_FILE, GLOSSARY_FILE, condition_folders
 from .model import SECTION_IDS, Condition, Library
-from .pipeline import Project
+from .pipeline import Project, gather, site_files
 from .readability import Score, measure, section_blocks
-from .render import Renderer
 
 FAQ_ID = "faq"                         # the FAQ's section id on a condition page
 _HERE = "http://site.invalid/"         # stands for the site root when resolving relative links
@@ -306,15 +305,16 @@ class Checker:
 def run(project: Project, today: dt.date) -> Report:
     """Check everything; write nothing."""
     _lines.cache_clear()
-    library, problems = collect_library(project.content, project.site_file, base=project.root)
+    gathered = gather(project, keep_models=True, today=today)
+    library, problems = gathered.library, gathered.problems
     try:
-        pages = dict(Renderer(library, project.templates, project.static, today=today).pages())
+        pages = {path: data for path, data, _ in site_files(gathered)} if gathered.renderer else {}
     except BuildError as exc:
         problems.extend(exc.problems)
         pages = {}
     checker = Checker(project, library, problems, pages, today)
     checker.run()
-    governance.check_problems(library, problems, today, project.content)
+    governance.check_problems(library, problems, today, project)
     return Report(problems.sorted(), checker.scores, sorted(set(checker.external), key=_link_key),
                   len(library.conditions), library)
 

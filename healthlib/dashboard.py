@@ -62,8 +62,8 @@ def sheet_pages(library, project) -> tuple[dict[str, dict[str, int]], str | None
     reason = pdf.unavailable()
     if reason:
         return {}, reason.split(". To make them")[0] + "."
-    renderer = Renderer(library, project.templates, project.static, pdf_papers=pdf.PAPERS)
-    files = dict(renderer.library_pages())
+    renderer = Renderer(library.site, library.glossary, project.templates, project.static, pdf.PAPERS)
+    files = dict(renderer.static_files())
     for condition in library.conditions:
         files.update(renderer.condition_pages(condition))
     counts: dict[str, dict[str, int]] = {}

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from .errors import Problems
 from .model import STATUSES, Change, Condition, Library, SignOff, Site
+from .sources import parse_yaml, read_text
 
 SITE_SETTINGS = ("demonstration", "review_cycle_years", "feedback", "required_pages")
 CONDITION_SETTINGS = ("status", "sign_off", "changes")
@@ -115,30 +115,42 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def library_problems(site: Site, conditions, problems: Problems) -> None:
-    """Rules that need the site settings: each next review within the review cycle. Reads only
-    the fields a cached condition has at hand, so a build unpickles nothing for it."""
+def condition_problems(site: Site, c: Condition, problems: Problems) -> None:
+    """The rules that need the site settings: the next review within the review cycle."""
     cycle = site.review_cycle_years
-    for c in conditions:
-        latest = add_years(c.last_reviewed, cycle)
-        if c.next_review_due > latest:
-            problems.error(c.folder / "condition.yaml", c.line("next_review_due"),
-                           f"'next_review_due' ({c.next_review_due}) is more than {cycle} year(s) after "
-                           f"'last_reviewed' ({c.last_reviewed}), the longest review cycle site.yaml allows "
-                           f"('review_cycle_years'). Set it to {latest} or sooner.")
+    latest = add_years(c.last_reviewed, cycle)
+    if c.next_review_due > latest:
+        problems.error(c.folder / "condition.yaml", c.line("next_review_due"),
+                       f"'next_review_due' ({c.next_review_due}) is more than {cycle} year(s) after "
+                       f"'last_reviewed' ({c.last_reviewed}), the longest review cycle site.yaml allows "
+                       f"('review_cycle_years'). Set it to {latest} or sooner.")
 
 
 def overdue(condition: Condition, today: dt.date) -> bool:
     return condition.next_review_due < today
 
 
-def published(library: Library) -> tuple[Library, list[str]]:
-    """The library without its drafts, and the drafts' slugs (what `build` leaves out)."""
-    drafts = [c.slug for c in library.conditions if c.status != "published"]
+def declared_draft(folder: Path) -> bool:
+    """Whether a condition that could not be loaded says 'status: draft' (a draft may be half
+    written; the build leaves it out whatever its problems)."""
+    problems = Problems()
+    text = read_text(folder / "condition.yaml", folder.parent, problems)
+    doc = parse_yaml(text, folder / "condition.yaml", problems) if text is not None else None
+    return doc is not None and isinstance(doc.data, dict) and doc.data.get("status") == "draft"
+
+
+def without_drafts(folders: list[Path], made: list) -> tuple[list[Path], list, list[str]]:
+    """The folders and what was made of them, drafts left out (with their problems); the drafts' names."""
+    draft = [m.listing.status == "draft" if m.listing else declared_draft(f) for f, m in zip(folders, made)]
+    kept = [(f, m) for f, m, d in zip(folders, made, draft) if not d]
+    return [f for f, _ in kept], [m for _, m in kept], [f.name for f, d in zip(folders, draft) if d]
+
+
+def left_out_note(drafts: list[str]) -> tuple[str, ...]:
     if not drafts:
-        return library, []
-    kept = tuple(c for c in library.conditions if c.status == "published")
-    return replace(library, conditions=kept), drafts
+        return ()
+    return (f"Left out {len(drafts)} draft condition(s) (status: draft): {', '.join(drafts)}. "
+            "'build.py check' checks them.",)
 
 
 def feedback_href(site: Site, title: str, url: str) -> str:
@@ -152,7 +164,7 @@ def feedback_href(site: Site, title: str, url: str) -> str:
     return f"mailto:{address}?subject={quote(f'Feedback on {title} ({url})', safe='')}"
 
 
-def check_problems(library: Library, problems: Problems, today: dt.date, content: Path) -> None:
+def check_problems(library: Library, problems: Problems, today: dt.date, project) -> None:
     """What `build.py check` adds: sign-offs, page history against today, the feedback address
     and the editorial pages site.yaml requires."""
     site = library.site
@@ -172,14 +184,14 @@ def check_problems(library: Library, problems: Problems, today: dt.date, content
                           "that has not come yet.")
     _links_to_drafts(library, problems)
     if not site.feedback and not site.demonstration:
-        problems.warn(content.parent / "site.yaml", None, "there is no 'feedback' address, so pages cannot "
+        problems.warn(project.site_file, None, "there is no 'feedback' address, so pages cannot "
                       "ask readers to report a problem. Add 'feedback:' with an e-mail address or a form's "
                       "https:// address.")
     pages = {p.slug: p for p in library.pages}
     for slug in site.required_pages:
         page = pages.get(slug)
         if page is None or page.status != "published":
-            problems.warn(content / "_pages" / f"{slug}.md", None,
+            problems.warn(project.content / "_pages" / f"{slug}.md", None,
                           f"site.yaml requires the editorial page '{slug}' ('required_pages'), and it is "
                           f"{'missing' if page is None else 'still a draft'}. Write it (see {DOCS}).")
 

@@ -5,7 +5,6 @@ Raises BuildError listing all problems (not just the first) when any file is wro
 from __future__ import annotations
 
 import difflib
-import functools
 import os
 import re
 import unicodedata
@@ -13,12 +12,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import governance, markup
-from .cache import Cache, pack_condition, unpack_condition
-from .errors import BuildError, Problems
+from .errors import Problems
 from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm,
                     ItemList, Library, Readability, Section, Site, SourceRef, Text)
-from .parallel import ordered_imap, workers_for
-from .sources import Doc, MarkdownFile, already_read, as_date, parse_yaml, read_text, split_front_matter
+from .sources import Doc, MarkdownFile, as_date, parse_yaml, read_text, split_front_matter
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Top-level folders the site itself writes (render.py); a condition page there would clash
@@ -463,12 +460,14 @@ def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition |
     trust = governance.condition_settings(f)
     if any(p.is_error for p in problems.items[items_before:]):
         return None
-    return Condition(slug, title, tuple(other_names), summary, tuple(key_points), reviewed, due,
-                     tuple(sources), tuple(sections), faq, folder, **trust)
+    return Condition(slug, title, tuple(other_names), summary, reviewed, due, key_points=tuple(key_points),
+                     sources=tuple(sources), sections=tuple(sections), faq=faq, folder=folder, **trust)
 
 
 def condition_folders(content: Path) -> list[Path]:
-    return sorted(p for p in content.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    with os.scandir(content) as entries:
+        names = sorted(e.name for e in entries if e.is_dir() and not e.name.startswith((".", "_")))
+    return [content / name for name in names]
 
 
 def load_condition(folder: Path, content: Path, problems: Problems) -> Condition | None:
@@ -483,126 +482,16 @@ def load_condition(folder: Path, content: Path, problems: Problems) -> Condition
     return _load_condition(folder, content, problems)
 
 
-class Alongside:
-    """Work done on each condition where it is loaded from its files (in a worker process, maybe),
-    while it is at hand: rendering its pages there spares sending the condition to another
-    process. start() gets the site settings and glossary before any condition is loaded; each
-    result, by slug, is in `done` afterwards (batch.EarlyPages)."""
-
-    done: dict[str, object]
-
-    def start(self, site: Site, glossary: tuple[GlossaryTerm, ...]) -> None:
-        raise NotImplementedError
-
-    def __call__(self, condition: Condition):
-        raise NotImplementedError
-
-
-def load_conditions(folders: list[Path], content: Path, problems: Problems, cache: Cache | None = None,
-                    jobs: int | None = 1, alongside: Alongside | None = None) -> list[Condition]:
-    """The folders' conditions in order (none for a folder with errors), with their problems
-    reported in the same order. A folder whose files are unchanged comes from `cache`; the rest
-    load across `jobs` processes (None: every core), and `alongside(condition)` runs there on
-    each."""
-    cache = cache or Cache(None)
-    base = problems.base or content.parent
-    # A folder's key costs a stat of each file when an earlier build's record vouches for them.
-    # Otherwise its files are read where the folder is loaded, across processes, and the bytes
-    # read for the key are the ones loaded.
-    cache.preload()
-    keys = [cache.trusted_key(folder, content, base) if cache.enabled else None for folder in folders]
-    unpack = functools.partial(unpack_condition, cache=cache)
-    found = [cache.get("condition", key, unpack) if key else None for key in keys]
-    todo = [i for i, hit in enumerate(found) if hit is None]
-    serial = workers_for(len(todo), jobs) == 1
-
-    def load_one(folder: Path):
-        """(key, its record, what was found, the value): 'stored', a cache entry (the files were
-        touched, not changed); 'packed', a new entry (pickled once, here: for the cache and the
-        way back to the build process, which unpickles a condition's sections only where it
-        renders them); 'loaded', (condition, problems); 'both', (entry, condition), serially."""
-        key = record = None
-        files: dict[str, bytes] = {}
-        if cache.enabled:
-            key, record = cache.read_key(folder, content, base, files)
-            stored = cache.stored("condition", key)
-            if stored is not None:
-                return key, record, "stored", stored, None
-        own = Problems(problems.base)
-        with already_read(files):
-            condition = load_condition(folder, content, own)
-        extra = alongside(condition) if alongside is not None and condition is not None else None
-        if condition is None or (serial and not cache.enabled):
-            return key, record, "loaded", (condition, own.items), extra
-        entry = pack_condition(condition, own.items)
-        return (key, record, "both", (entry, condition), extra) if serial else (key, record, "packed", entry, extra)
-
-    for i, (key, record, how, value, extra) in zip(todo, ordered_imap(load_one, [folders[i] for i in todo], jobs)):
-        if key is not None:
-            if keys[i] is None:     # looked up in the worker: count what it found
-                cache.counted("condition", key, value if how == "stored" else None)
-            keys[i] = key
-            cache.remember(folders[i], record)
-        if how == "stored":
-            found[i] = unpack(value)
-            continue
-        if how == "both":
-            entry, condition = value
-            value = (condition, entry[1])
-        elif how == "packed":
-            entry, value = value, unpack(value)
-        if how != "loaded" and key is not None:
-            cache.put("condition", key, entry)
-        if extra is not None:
-            alongside.done[value[0].slug] = extra
-        found[i] = value
-    conditions = []
-    for (condition, items), key in zip(found, keys):
-        problems.extend(items)
-        if condition is not None:
-            conditions.append(condition)
-            if key:
-                cache.condition_keys[condition.slug] = key
-    return conditions
-
-
-def assemble(site: Site, conditions, glossary: tuple[GlossaryTerm, ...], pages: tuple = ()) -> Library:
-    """The library, its conditions in A-Z order of title."""
-    return Library(site, tuple(sorted(conditions, key=lambda c: (c.title.lower(), c.slug))), glossary, pages)
-
-
-def collect_library(content: Path, site_file: Path | None = None, base: Path | None = None, *,
-                    cache: Cache | None = None, jobs: int | None = 1,
-                    alongside: Alongside | None = None) -> tuple[Library, Problems]:
-    """Read and validate everything under `content`, never raising: a condition with errors is
-    left out of the library and its problems are kept (`check` reports them all at once).
-    `cache`, `jobs`, `alongside`: see load_conditions (`alongside` only starts when the site
-    settings and glossary have no errors)."""
-    problems = Problems(base if base is not None else content.parent)
+def load_shared(content: Path, site_file: Path | None, problems: Problems) -> tuple[Site, tuple[GlossaryTerm, ...],
+                                                                               list[Path]]:
+    """What every condition's pages are made from besides the condition: the site settings and
+    the glossary; and the condition folders to load."""
     if not content.is_dir():
         problems.error(content, None, "the content folder does not exist.")
-        return Library(Site(), ()), problems
-    from . import editorial   # it reads pages with this module's helpers
+        return Site(), (), []
     site = load_site(site_file, problems)
     glossary = load_glossary(content / GLOSSARY_FILE, content, problems)
     folders = condition_folders(content)
-    site, pages = editorial.load_pages(content, site, {f.name for f in folders}, problems)
     if not folders:
         problems.error(content, None, "there are no condition folders. Create one with 'python build.py new <name>'.")
-    if alongside is not None and not problems.errors:
-        alongside.start(site, glossary)
-    else:
-        alongside = None
-    conditions = load_conditions(folders, content, problems, cache, jobs, alongside)
-    governance.library_problems(site, conditions, problems)
-    return assemble(site, conditions, glossary, pages), problems
-
-
-def load_library(content: Path, site_file: Path | None = None, base: Path | None = None, *,
-                 cache: Cache | None = None, jobs: int | None = 1,
-                 alongside: Alongside | None = None) -> tuple[Library, Problems]:
-    """Read and validate everything under `content`. Raises BuildError if anything is wrong."""
-    library, problems = collect_library(content, site_file, base, cache=cache, jobs=jobs, alongside=alongside)
-    if problems.errors:
-        raise BuildError(problems.items)
-    return library, problems
+    return site, glossary, folders

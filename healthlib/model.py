@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from markupsafe import Markup
 
+from .errors import Problem
 from .markup import plain_text
 
 
@@ -56,21 +58,8 @@ class Text:
 
     @functools.cached_property
     def plain(self) -> str:
-        """The visible text of `html`, worked out once: structured data and the appointment
-        sheet's checkbox labels both read it."""
+        """The visible text of `html`: structured data and the sheet's checkbox labels read it."""
         return plain_text(self.html)
-
-    def __reduce__(self):
-        # A cached condition holds ~110 of these: pickled as three plain values they take 40%
-        # less time than the default, which rebuilds each through Markup's Python constructor.
-        return _text, (self.source, str(self.html), self.line)
-
-
-def _text(source: str, html: str, line: int | None) -> Text:
-    """A Text from its pickled values (Text.__reduce__); `html` was a Markup's text."""
-    text = object.__new__(Text)
-    text.__dict__.update(source=source, html=str.__new__(Markup, html), line=line)
-    return text
 
 
 @dataclass(frozen=True)
@@ -139,37 +128,27 @@ class Change:
     summary: str
 
 
-STATUSES = ("published", "draft")    # a draft is checked, previewed, never published
+STATUSES = ("published", "draft")    # a draft is checked and previewed, never published
 
 
 @dataclass(frozen=True)
-class Condition:
+class Listing:
+    """What the A-Z index, the sitemap and the other library pages need of a condition: small,
+    so an incremental build keeps it without the whole model."""
+
     slug: str
     title: str
     other_names: tuple[str, ...]
     summary: str
-    key_points: tuple[str, ...]
     last_reviewed: dt.date
     next_review_due: dt.date
-    sources: tuple[SourceRef, ...]
-    sections: tuple[Section, ...]
-    faq: tuple[FaqEntry, ...]
-    folder: Path | None = None
     status: str = "published"
-    sign_off: SignOff | None = None
     changes: tuple[Change, ...] = ()
-    lines: tuple[tuple[str, int], ...] = ()     # condition.yaml: the line of each top-level setting
-
-    def line(self, name: str) -> int | None:
-        return dict(self.lines).get(name)
 
     @property
     def modified(self) -> dt.date:
         """When the page last changed: its newest change, or its last review if that is later."""
         return max(self.last_reviewed, self.changes[0].date) if self.changes else self.last_reviewed
-
-    def section(self, section_id: str) -> Section:
-        return next(s for s in self.sections if s.id == section_id)
 
     @property
     def initial(self) -> str:
@@ -184,6 +163,28 @@ class Condition:
     @property
     def prep_url(self) -> str:
         return f"{self.slug}/appointment-prep/"
+
+
+@dataclass(frozen=True)
+class Condition(Listing):
+    """The whole model of one condition folder."""
+
+    key_points: tuple[str, ...] = ()
+    sources: tuple[SourceRef, ...] = ()
+    sections: tuple[Section, ...] = ()
+    faq: tuple[FaqEntry, ...] = ()
+    folder: Path | None = None
+    sign_off: SignOff | None = None
+    lines: tuple[tuple[str, int], ...] = ()     # condition.yaml: the line of each top-level setting
+
+    def line(self, name: str) -> int | None:
+        return dict(self.lines).get(name)
+
+    def section(self, section_id: str) -> Section:
+        return next(s for s in self.sections if s.id == section_id)
+
+    def listing(self) -> Listing:
+        return Listing(*(getattr(self, f.name) for f in fields(Listing)))
 
 
 @dataclass(frozen=True)
@@ -243,6 +244,21 @@ class EditorialPage:
 @dataclass(frozen=True)
 class Library:
     site: Site
-    conditions: tuple[Condition, ...]          # sorted A–Z by title
+    conditions: tuple[Listing, ...]            # sorted A–Z by title (whole Conditions when loaded for checks)
     glossary: tuple[GlossaryTerm, ...] = field(default_factory=tuple)
     pages: tuple[EditorialPage, ...] = ()      # editorial pages, in footer order
+
+
+@dataclass
+class Made:
+    """What one condition folder gives: its listing (None when it has errors), every problem
+    found in it, its pages (None when it has errors) and, when asked for, its whole model."""
+
+    listing: Listing | None
+    problems: list[Problem]
+    pages: list[tuple[str, bytes]] | None
+    model: Condition | None = None
+    reused: bool = False     # the pages are the current site's own bytes
+
+    def hashes(self) -> list[tuple[str, str]]:
+        return [(path, hashlib.sha256(data).hexdigest()) for path, data in self.pages or ()]

@@ -1,17 +1,24 @@
-"""The build, end to end: load & validate -> model -> render -> write."""
+"""The build, end to end: read & validate -> model -> render -> write.
+
+Each condition folder is made by one plain function, make_condition (its files in; its model,
+problems and pages out). The speed layer (incremental.py: a store of earlier results, and
+worker processes) wraps that function; `build`, `serve` and `check` all go through gather().
+"""
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import batch, governance
-from .cache import Cache
-from .errors import Problems
-from .load import Alongside, load_library
-from .model import Library
+from . import editorial, governance, incremental
+from .cache import Store
+from .errors import BuildError, Problems
+from .hashing import digest
+from .load import load_condition, load_shared
+from .model import Library, Made, Site
 from .render import Renderer
 from .write import Writer
 
@@ -39,19 +46,48 @@ class Project:
 
 
 @dataclass
+class Gathered:
+    """Everything read, checked and rendered, before anything is written."""
+
+    library: Library
+    problems: Problems
+    made: list[Made]            # in folder order
+    renderer: Renderer | None   # None when the site settings or glossary have errors
+    library_pages: list = field(default_factory=list)   # the A-Z index, 404, sitemap, robots.txt
+    left_out: list[str] = field(default_factory=list)   # drafts left out (gather's `drafts=False`)
+
+
+@dataclass
 class BuildResult:
     library: Library
     problems: Problems
     files: int
     notes: tuple[str, ...] = ()     # one-line remarks for the person building, e.g. PDFs skipped
-    cache: Cache | None = None      # what the content cache found and stored
+    cache: Store | None = None
+
+
+def make_condition(folder: Path, content: Path, base: Path, renderer: Renderer | None,
+                   keep_model: bool = False, site: Site | None = None) -> Made:
+    """One condition folder: its listing, problems and pages (none when it has errors, or
+    without a renderer). `site`: the settings its rules read (the review cycle)."""
+    problems = Problems(base)
+    condition = load_condition(folder, content, problems)
+    if condition is not None and site is not None:
+        governance.condition_problems(site, condition, problems)
+    if condition is None or renderer is None:
+        return Made(condition and condition.listing(), problems.items, None, condition if keep_model else None)
+    try:
+        pages = renderer.condition_pages(condition)
+    except BuildError as exc:
+        problems.extend(exc.problems)
+        pages = None
+    return Made(condition.listing(), problems.items, pages, condition if keep_model else None)
 
 
 @contextlib.contextmanager
 def _no_cycle_collector():
-    """Loading and rendering leave no reference cycles (tests/test_memory.py), so Python's cycle
-    collector only looked through the millions of objects they make, in vain: a seventh of a
-    cold build. Off while they run (in forked workers too), on again after; PDFs keep it."""
+    """Loading and rendering make no reference cycles (tests/test_memory.py), so the cycle
+    collector only slows them; off while they run, in forked workers too."""
     was = gc.isenabled()
     gc.disable()
     try:
@@ -61,57 +97,94 @@ def _no_cycle_collector():
             gc.enable()
 
 
-def load(project: Project, *, cache: Cache | None = None, jobs: int | None = 1,
-         alongside: Alongside | None = None) -> tuple[Library, Problems]:
-    return load_library(project.content, project.site_file, base=project.root, cache=cache, jobs=jobs,
-                        alongside=alongside)
+def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str | None = None,
+           papers: tuple = (), current=lambda path: None, renderer: Renderer | None = None,
+           keep_models: bool = False, render: bool = True, drafts: bool = True,
+           today: dt.date | None = None) -> Gathered:
+    """Read, validate and render every condition, never raising: problems are collected.
+    `store`: earlier results to reuse (incremental.py); `current`: the site's bytes as they are;
+    `renderer`: one to reuse (serve), when nothing but condition folders changed; `render`:
+    False to load and check the models only (no pages); `drafts`: False to leave drafts out, with
+    their problems (Gathered.left_out names them); `today`: the day review dates are compared with."""
+    problems = Problems(project.root)
+    site, glossary, folders = load_shared(project.content, project.site_file, problems)
+    site, editorial_pages = editorial.load_pages(project.content, site, {f.name for f in folders}, problems)
+    if base_url:
+        site = replace(site, base_url=base_url)
+    if problems.errors:
+        return Gathered(Library(site, (), glossary), problems, [], None)
+    store = store or Store(None)
+    if render and renderer is None:
+        renderer = Renderer(site, glossary, project.templates, project.static, papers,
+                            store.templates_dir() if isinstance(store, Store) else None, today)
+    make = functools.partial(make_condition, content=project.content, base=project.root, renderer=renderer,
+                             keep_model=keep_models, site=site)
+    shared = digest(incremental.render_key(renderer) if renderer else "models only", repr(site), str(project.root),
+                    str(project.content))
+    with _no_cycle_collector():
+        made = incremental.make_all(folders, make, store, shared, current, jobs)
+    if not drafts:
+        folders, made, left_out = governance.without_drafts(folders, made)
+    for result in made:
+        problems.extend(result.problems)
+    listings = [m.model or m.listing for m in made if m.listing is not None]
+    library = Library(site, tuple(sorted(listings, key=lambda c: (c.title.lower(), c.slug))), glossary,
+                      editorial_pages)
+    gathered = Gathered(library, problems, made, renderer, left_out=[] if drafts else left_out)
+    if renderer is not None and not problems.errors:
+        html_paths = [path for m in made for path, _ in m.pages or ()]
+        pages = incremental.make_once(
+            digest(shared, "library pages", repr([m.listing for m in made]), repr(html_paths),
+                   repr(editorial_pages)),
+            lambda: Made(None, [], renderer.library_pages(library, html_paths)), store, current)
+        gathered.library_pages = [(path, data, pages.reused) for path, data in pages.pages]
+    return gathered
+
+
+def site_files(gathered: Gathered) -> list[tuple[str, bytes, bool]]:
+    """Every file of the site but the PDFs: (path, bytes, whether the current site has these bytes)."""
+    out = [(path, data, made.reused) for made in gathered.made for path, data in made.pages or ()]
+    return out + gathered.library_pages + [(path, data, False) for path, data in gathered.renderer.static_files()]
+
+
+def load(project: Project) -> tuple[Library, Problems]:
+    """The whole library with every condition's model, for tools and tests. Raises BuildError."""
+    gathered = gather(project, keep_models=True, render=False)
+    if gathered.problems.errors:
+        raise BuildError(gathered.problems.items)
+    return gathered.library, gathered.problems
 
 
 def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str | None = None,
           cache_dir: Path | None = None, use_cache: bool = True, jobs: int | None = None,
           today: dt.date | None = None) -> BuildResult:
     """Build the whole site into `out_dir`. Raises BuildError; the old site is untouched then.
-    `pdfs`: make the appointment sheets' PDFs (when WeasyPrint is installed).
-    `base_url`: publish for this address instead of site.yaml's (already checked, ends in '/').
-    `cache_dir`: where the build keeps work to reuse (default: .cache/ in the project; cache.py);
-    `use_cache`: False to neither read nor write the content cache (the site is the same bytes);
-    `jobs`: processes for loading and rendering (None: every core; parallel.py);
-    `today`: the day review dates are compared with (default: today). Drafts are left out."""
-    caches = Path(cache_dir).absolute() if cache_dir else None
-    cache = Cache((caches or project.root / ".cache") / "build" if use_cache else None)
-    if pdfs:   # imported only when PDFs are asked for: a build without them spares 8 ms of imports
+    `cache_dir`: where the build keeps work to reuse (default: .cache/); `use_cache`: False to
+    neither read nor write it (same bytes); `jobs`: processes (None: every core); `today`: the
+    day review dates are compared with. Drafts are left out."""
+    caches = Path(cache_dir).absolute() if cache_dir else project.root / ".cache"
+    store = Store(caches / "build" if use_cache else None)
+    if pdfs:
         from . import pdf
     skipped = pdf.unavailable() if pdfs else None
     papers = pdf.PAPERS if pdfs and not skipped else ()
     writer = Writer(out_dir, sources=(project.content, project.templates, project.static),
                     project_root=project.root)
-
-    def published(library: Library) -> Library:
-        return replace(library, site=replace(library.site, base_url=base_url)) if base_url else library
-
-    def renderer_for(library: Library) -> Renderer:
-        return Renderer(published(library), project.templates, project.static, pdf_papers=papers,
-                        bytecode_dir=cache.templates_dir(), today=today)
-    # A condition's pages are rendered where it is loaded (batch.EarlyPages); the rest after.
-    early = batch.EarlyPages(renderer_for)
     try:
-        with _no_cycle_collector():
-            library, problems = load(project, cache=cache, jobs=jobs, alongside=early)
-            library, drafts = governance.published(published(library))
-            # Fail before the rest of the work. Files the build did not make are looked for once,
-            # by commit() (that walk of the old site was a tenth of a one-page rebuild).
-            writer.check_destination(every_file=False)
-            renderer = early.renderer.for_library(library) if early.renderer else renderer_for(library)
-            writer.add_all(renderer.pages(rendered=batch.condition_pages(renderer, cache, jobs, writer.current,
-                                                                         early.done)))
+        gathered = gather(project, store, jobs=jobs, base_url=base_url, papers=papers, current=writer.current,
+                          drafts=False, today=today)
+        if gathered.problems.errors:
+            raise BuildError(gathered.problems.items)
+        writer.check_destination(every_file=False)
+        for path, data, reused in site_files(gathered):
+            writer.add(path, data, reused)
+        library = gathered.library
         if papers:
             writer.add_all(pdf.sheet_pdfs(library.conditions, writer.files, library.site.base_url,
-                                          caches / "pdf" if caches else project.pdf_cache))
+                                          caches / "pdf" if cache_dir else project.pdf_cache))
         writer.commit()
     finally:
-        cache.flush()   # what was worked out is kept even when the build fails
-    cache.prune()
-    notes = (skipped,) if skipped else ()
-    if drafts:
-        notes += (f"Left out {len(drafts)} draft condition(s) (status: draft): {', '.join(drafts)}.",)
-    return BuildResult(library, problems, len(writer.files), notes=notes, cache=cache)
+        store.flush()   # what was worked out is kept even when the build fails
+    store.prune()
+    notes = ((skipped,) if skipped else ()) + governance.left_out_note(gathered.left_out)
+    return BuildResult(library, gathered.problems, len(writer.files), notes=notes, cache=store)

@@ -1,13 +1,10 @@
 """Stage 3, render: the model -> every output file, in memory. Nothing is written here."""
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,7 +13,7 @@ import markupsafe
 
 from . import governance, headers, markup, seo
 from .errors import BuildError, Problem
-from .model import Condition, Library
+from .model import Condition, GlossaryTerm, Library, Site
 
 # Anything that looks like template syntax or an unfilled key must never reach a reader.
 LEAK = markup.TEMPLATE_TEXT
@@ -148,35 +145,23 @@ def _template_problem(exc: Exception, templates_dir: Path) -> Problem:
     return Problem(shown, line, message.rstrip(".") + ".")
 
 
-def az_data(library: Library) -> list[tuple]:
-    """What a page may show of every condition (the A-Z data): its address, title, other names,
-    summary and review dates. A page that is not a condition's own is made from this, the site
-    settings and the glossary only; a condition's pages, from it and that condition."""
-    return [(c.slug, c.title, c.other_names, c.summary, c.last_reviewed, c.next_review_due, c.modified)
-            for c in library.conditions]
-
-
 class Renderer:
-    """Renders the library's pages to bytes, in memory."""
+    """Renders pages to bytes, in memory, from the site settings, the glossary, the templates and
+    the static files. A condition's pages are made from that condition alone besides these."""
 
-    def __init__(self, library: Library, templates_dir: Path, static_dir: Path, pdf_papers: tuple = (),
-                 bytecode_dir: Path | None = None, today: dt.date | None = None):
+    def __init__(self, site: Site, glossary: tuple[GlossaryTerm, ...], templates_dir: Path, static_dir: Path,
+                 pdf_papers: tuple = (), bytecode_dir: Path | None = None, today: dt.date | None = None):
         """`pdf_papers`: the pdf.Paper sizes the build makes sheet PDFs in, so pages link them;
-        empty when it makes none. `today`: a page past its review date says so (default: today)."""
-        self.library = library
+        empty when it makes none. `bytecode_dir`: where Jinja may keep compiled templates.
+        `today`: a page past its review date says so (default: today)."""
+        self.site, self.glossary = site, glossary
         self.today = today or dt.date.today()
         self.pdf_papers = tuple(pdf_papers)
         self.templates_dir = templates_dir
         self.env = make_env(templates_dir, bytecode_dir)
         self.assets = load_assets(static_dir)
 
-    def for_library(self, library: Library) -> "Renderer":
-        """This renderer (same templates, compiled once) for a library with its conditions."""
-        other = copy.copy(self)
-        other.library = library
-        return other
-
-    def _context(self, out_path: str, rel: str | None, whole_library: bool) -> dict:
+    def _context(self, out_path: str, rel: str | None) -> dict:
         # Links are relative to the page, so the site works from any folder (`rel` overrides this
         # for 404.html, which a host serves at any depth).
         rel = "../" * out_path.count("/") if rel is None else rel
@@ -184,25 +169,17 @@ class Renderer:
         def asset(name: str) -> str:
             return rel + self.assets[name].path
 
-        context = {"site": self.library.site, "rel": rel, "asset": asset,
-                   "canonical": seo.absolute(self.library.site, out_path), "pdf_papers": self.pdf_papers}
-        if whole_library:
-            context["library"] = self.library
-        return context
+        return {"site": self.site, "rel": rel, "asset": asset, "canonical": seo.absolute(self.site, out_path),
+                "pdf_papers": self.pdf_papers}
 
-    def render(self, template: str, out_path: str, rel: str | None = None, whole_library: bool = True,
-               **context) -> bytes:
-        """`whole_library`: the template may read every condition (`library`); a condition's own
-        pages may not, so that they are made from that condition, the site settings and the
-        glossary alone, and can be rendered where the condition is loaded (batch.EarlyPages)."""
+    def render(self, template: str, out_path: str, rel: str | None = None, **context) -> bytes:
         try:
-            html = self.env.get_template(template).render(**self._context(out_path, rel, whole_library), **context)
+            html = self.env.get_template(template).render(**self._context(out_path, rel), **context)
         except (jinja2.TemplateError, TypeError, AttributeError, KeyError) as exc:
             raise BuildError([_template_problem(exc, self.templates_dir)]) from None
         condition = context.get("condition")
         if template == "condition.html":
-            html = markup.explain_terms(html, self.library.glossary,
-                                       skip=(condition.title, *condition.other_names))
+            html = markup.explain_terms(html, self.glossary, skip=(condition.title, *condition.other_names))
         leak = find_leak(html)
         if leak:
             line = html.count("\n", 0, leak.start()) + 1
@@ -210,41 +187,26 @@ class Renderer:
                                       "published. Remove it from the content or template.")])
         return html.encode("utf-8")
 
-    def condition_pages(self, condition: Condition) -> Iterator[tuple[str, bytes]]:
+    def condition_pages(self, condition: Condition) -> list[tuple[str, bytes]]:
         path = f"{condition.slug}/index.html"
-        site = self.library.site
-        json_ld = [seo.script_json(block) for block in seo.condition_json_ld(self.library, condition, path)]
-        yield path, self.render("condition.html", path, whole_library=False, condition=condition, json_ld=json_ld,
-                                overdue=governance.overdue(condition, self.today),
-                                feedback=governance.feedback_href(site, condition.title, seo.absolute(site, path)))
+        json_ld = [seo.script_json(block) for block in seo.condition_json_ld(self.site, condition, path)]
         sheet = condition.prep_url + "index.html"
-        yield sheet, self.render("sheet.html", sheet, whole_library=False, condition=condition)
+        feedback = governance.feedback_href(self.site, condition.title, seo.absolute(self.site, path))
+        return [(path, self.render("condition.html", path, condition=condition, json_ld=json_ld, feedback=feedback,
+                                   overdue=governance.overdue(condition, self.today))),
+                (sheet, self.render("sheet.html", sheet, condition=condition))]
 
-    def library_pages(self) -> Iterator[tuple[str, bytes]]:
-        yield "index.html", self.render("index.html", "index.html")
-        for page in self.library.pages:
-            if page.status == "published":
-                yield f"{page.url}index.html", self.render("page.html", f"{page.url}index.html", page=page)
-        for asset in self.assets.values():
-            yield asset.path, asset.data
+    def library_pages(self, library: Library, html_paths: list[str]) -> list[tuple[str, bytes]]:
+        """The pages made from every condition's listing: the A-Z index, 404.html, sitemap.xml
+        and robots.txt. `html_paths`: the conditions' pages, for the sitemap."""
+        root = urlsplit(self.site.base_url).path or "/"
+        pages = [(f"{page.url}index.html", self.render("page.html", f"{page.url}index.html", page=page))
+                 for page in library.pages if page.status == "published"]
+        return [("index.html", self.render("index.html", "index.html", library=library)), *pages,
+                ("404.html", self.render("404.html", "404.html", rel=root, library=library)),
+                ("sitemap.xml", seo.sitemap(library, ["index.html", *(path for path, _ in pages), *html_paths])),
+                ("robots.txt", seo.robots_txt(self.site))]
 
-    def pages(self, rendered=None) -> Iterator[tuple[str, bytes]]:
-        """Every output file as (site-relative path, bytes); the writer refuses repeated paths.
-        `rendered`: each condition's pages in library order when made elsewhere (batch.py: the
-        cache, other processes); by default they are rendered here, one by one."""
-        html_paths = []
-        per_condition = map(self.condition_pages, self.library.conditions) if rendered is None else rendered
-        for path, data in chain(self.library_pages(), chain.from_iterable(per_condition)):
-            if path.endswith(".html"):
-                html_paths.append(path)
-            yield path, data
-        yield from self.publishing_files(html_paths)
-        yield "_headers", headers.headers_file()
-
-    def publishing_files(self, html_paths: list[str]) -> Iterator[tuple[str, bytes]]:
-        """What static hosts and search engines look for: 404.html, sitemap.xml, robots.txt."""
-        root = urlsplit(self.library.site.base_url).path or "/"
-        yield "404.html", self.render("404.html", "404.html", rel=root)
-        yield "sitemap.xml", seo.sitemap(self.library, html_paths)
-        yield "robots.txt", seo.robots_txt(self.library.site)
-
+    def static_files(self) -> list[tuple[str, bytes]]:
+        """The content-hashed assets and the hosts' _headers file."""
+        return [*((asset.path, asset.data) for asset in self.assets.values()), ("_headers", headers.headers_file())]

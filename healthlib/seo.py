@@ -94,8 +94,7 @@ def medical_condition(condition: Condition) -> dict:
     return data
 
 
-def medical_web_page(library: Library, condition: Condition, out_path: str) -> dict:
-    site = library.site
+def medical_web_page(site: Site, condition: Condition, out_path: str) -> dict:
     data: dict = {
         "@context": SCHEMA_ORG,
         "@type": "MedicalWebPage",
@@ -119,14 +118,14 @@ def medical_web_page(library: Library, condition: Condition, out_path: str) -> d
     return data
 
 
-def faq_page(library: Library, condition: Condition, out_path: str) -> dict | None:
+def faq_page(site: Site, condition: Condition, out_path: str) -> dict | None:
     if not condition.faq:
         return None
     return {
         "@context": SCHEMA_ORG,
         "@type": "FAQPage",
-        "@id": absolute(library.site, out_path) + "#faq",
-        "url": absolute(library.site, out_path),
+        "@id": absolute(site, out_path) + "#faq",
+        "url": absolute(site, out_path),
         "mainEntity": [
             _named("Question", entry.question,
                    acceptedAnswer={"@type": "Answer", "text": entry.answer.plain})
@@ -135,9 +134,9 @@ def faq_page(library: Library, condition: Condition, out_path: str) -> dict | No
     }
 
 
-def condition_json_ld(library: Library, condition: Condition, out_path: str) -> list[dict]:
+def condition_json_ld(site: Site, condition: Condition, out_path: str) -> list[dict]:
     """The structured-data blocks of a condition page, in page order."""
-    blocks = [medical_web_page(library, condition, out_path), faq_page(library, condition, out_path)]
+    blocks = [medical_web_page(site, condition, out_path), faq_page(site, condition, out_path)]
     return [b for b in blocks if b is not None]
 
 

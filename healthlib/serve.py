@@ -2,8 +2,9 @@
 
 The site is built into a preview folder the build owns (default `.cache/preview/`, never
 `site/`), served on 127.0.0.1, and rebuilt when content, templates, static files or site.yaml
-change. An edit inside one condition's folder re-renders that condition's pages and the
-library pages (the A to Z index lists every summary); anything else rebuilds everything. Only
+change. An edit inside one condition's folder makes that condition again and the library pages (the
+A to Z index lists every summary), through the same pipeline as `build` with the results kept
+in memory (incremental.MemoryStore); anything else rebuilds everything. Only
 files whose bytes changed are written, each atomically (Writer.update).
 
 Browsers reload through the livereload protocol: the `livereload` package's client script
@@ -33,12 +34,12 @@ from urllib.parse import urlsplit
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import httpserver, netutil, web
 
-from . import editorial, governance
-from .errors import BuildError, Problem, Problems
-from .load import GLOSSARY_FILE, assemble, load_condition, load_library
-from .model import Library
-from .pipeline import Project
-from .render import Renderer, az_data
+from . import editorial
+from .errors import BuildError, Problem
+from .incremental import MemoryStore
+from .load import GLOSSARY_FILE
+from .pipeline import Project, gather, site_files
+from .render import Renderer
 from .watch import watcher_for
 from .write import MARKER, Writer
 
@@ -46,44 +47,6 @@ QUIET_S = 0.05        # a save is often several writes: rebuild once they have s
 MAX_WAIT_S = 1.0      # ... but never wait longer than this while files keep changing
 RELOAD_SCRIPT = b'<script src="/livereload.js"></script>'
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-
-
-class _CachingRenderer(Renderer):
-    """Keeps each condition's rendered pages until that condition changes.
-
-    A condition's pages are made from that condition, the glossary, the site settings, the
-    templates and the static files. A change to any of the last four makes a new renderer."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._pages: dict[str, tuple] = {}
-        self._site_pages: dict[tuple, tuple[list, bytes]] = {}
-        self._publishing: tuple | None = None
-
-    def render(self, template: str, out_path: str, rel: str | None = None, **context) -> bytes:
-        if context:      # a condition's page: condition_pages keeps those
-            return super().render(template, out_path, rel, **context)
-        # The A-Z index and the 404 page are made from the A-Z data (render.az_data), which most
-        # edits leave as it was: re-rendering the index of a big library was most of an update.
-        key, az = (template, out_path, rel), az_data(self.library)
-        hit = self._site_pages.get(key)
-        if hit is None or hit[0] != az:
-            hit = self._site_pages[key] = (az, super().render(template, out_path, rel))
-        return hit[1]
-
-    def publishing_files(self, html_paths):
-        # The sitemap too: made from the pages' addresses and the A-Z data (review dates).
-        key = (tuple(html_paths), az_data(self.library))
-        if self._publishing is None or self._publishing[0] != key:
-            self._publishing = (key, tuple(super().publishing_files(html_paths)))
-        return iter(self._publishing[1])
-
-    def condition_pages(self, condition):
-        hit = self._pages.get(condition.slug)
-        if hit is None or hit[0] is not condition:
-            hit = (condition, tuple(super().condition_pages(condition)))
-            self._pages[condition.slug] = hit
-        return iter(hit[1])
 
 
 @dataclass
@@ -104,8 +67,8 @@ class Preview:
         self.out_dir = Path(out_dir).absolute()
         self.files: dict[str, bytes] = {}       # what the folder holds: the last good build
         self.errors: list[Problem] = []         # why the latest sources could not be built
-        self.library: Library | None = None
-        self.renderer: _CachingRenderer | None = None
+        self.store = MemoryStore()
+        self.renderer: Renderer | None = None
         self.dirty: set[str] | None = None      # condition folders to reload; None: everything
         self.generation = 0                     # how many times browsers were told to reload
 
@@ -138,18 +101,16 @@ class Preview:
 
     def rebuild(self) -> Outcome:
         started = time.perf_counter()
-        whole = self.dirty is None or self.library is None
+        whole = self.dirty is None or self.renderer is None
+        self.store.dirty, self.store.used = self.dirty, set()
+        gathered = gather(self.project, self.store, current=self.files.get,
+                          renderer=None if whole else self.renderer)
         try:
-            if whole:
-                library, problems = load_library(self.project.content, self.project.site_file,
-                                                 base=self.project.root)
-                renderer = _CachingRenderer(library, self.project.templates, self.project.static)
-            else:
-                library, problems = self._reload(self.dirty)
-                renderer = self.renderer
-                renderer.library = library
+            if gathered.problems.errors:
+                raise BuildError(gathered.problems.items)
             writer = self.writer()          # update() and commit() check the folder is the preview's
-            writer.add_all(renderer.pages())
+            for path, data, _ in site_files(gathered):
+                writer.add(path, data)
             changed = {k: v for k, v in writer.files.items() if self.files.get(k) != v}
             removed = self.files.keys() - writer.files.keys()
             if self.files and (self.out_dir / MARKER).is_file():
@@ -164,28 +125,14 @@ class Preview:
             self.generation += outcome.reload
             return outcome
         had_errors = bool(self.errors)
-        self.library, self.renderer, self.files = library, renderer, writer.files
+        self.store.prune()
+        self.renderer, self.files = gathered.renderer, writer.files
         self.dirty, self.errors = set(), []
-        outcome = Outcome(changed=sorted(changed.keys() | removed), warnings=problems.sorted(), whole=whole,
-                          seconds=time.perf_counter() - started, reload=bool(changed or removed or had_errors))
+        outcome = Outcome(changed=sorted(changed.keys() | removed), warnings=gathered.problems.sorted(),
+                          whole=whole, seconds=time.perf_counter() - started,
+                          reload=bool(changed or removed or had_errors))
         self.generation += outcome.reload
         return outcome
-
-    def _reload(self, folders: set[str]) -> tuple[Library, Problems]:
-        """The library with the conditions in `folders` read again (or gone, if their folder is)."""
-        content = self.project.content
-        problems = Problems(self.project.root)
-        conditions = {c.slug: c for c in self.library.conditions}
-        for name in sorted(folders):           # `scope` left out the folders the build skips
-            conditions.pop(name, None)
-            if (content / name).is_dir():
-                condition = load_condition(content / name, content, problems)
-                if condition is not None:
-                    conditions[name] = condition
-        governance.library_problems(self.library.site, [conditions[n] for n in folders if n in conditions], problems)
-        if problems.errors:
-            raise BuildError(problems.items)
-        return assemble(self.library.site, conditions.values(), self.library.glossary, self.library.pages), problems
 
     # -- what the server answers
 

@@ -36,15 +36,18 @@ class Writer:
         self.sources = tuple(p.resolve() for p in sources)
         self.project_root = project_root.resolve() if project_root else None
         self.files: dict[str, bytes] = {}
-        self._from_current: dict[str, bytes] = {}   # what current() read, by key
+        self.reused: set[str] = set()               # files added with the current site's own bytes
         self._current_root: str | None = None       # current()'s "out_dir/", "" when no site is there
 
-    def add(self, path: str, data: bytes) -> None:
+    def add(self, path: str, data: bytes, reused: bool = False) -> None:
+        """`reused`: `data` was read by current(), so the file is hard-linked, not written."""
         key = _key(path)
         if key in self.files:
             raise BuildError([Problem(key, None, "two pages would be written to this same address. "
                                       "Give one of them another name.")])
         self.files[key] = data
+        if reused:
+            self.reused.add(key)
 
     def add_all(self, pages) -> None:
         for path, data in pages:
@@ -53,16 +56,12 @@ class Writer:
     def current(self, path: str) -> bytes | None:
         """The bytes of `path` in the site the build made last time (None if it has no such plain
         file): a rebuild reuses unchanged pages from there rather than render them again. A file
-        read here and added back as it is gets hard-linked into the new site, not written."""
+        read here and added back as it is (add(..., reused=True)) is hard-linked, not written."""
         if self._current_root is None:   # looked for once: a rebuild asks for every page
             self._current_root = f"{self.out_dir}/" if (self.out_dir / MARKER).is_file() else ""
         if not self._current_root:
             return None
-        key = _key(path)
-        data = _plain_bytes(self._current_root + key)
-        if data is not None:
-            self._from_current[key] = data
-        return data
+        return _plain_bytes(self._current_root + _key(path))
 
     def check_destination(self, every_file: bool = True) -> None:
         """Refuse an output folder that is not ours: the project, its sources, or someone's files.
@@ -142,7 +141,7 @@ class Writer:
             if reuse:
                 os.rename(self.spare, tmp)              # onto the empty tmp: now it is ours alone
             current = f"{self.out_dir}/" if (self.out_dir / MARKER).is_file() else None
-            _fill(str(tmp), self.files, self._from_current, current, reuse)
+            _fill(str(tmp), self.files, self.reused, current, reuse)
             _mark(tmp, self.files)
             os.chmod(tmp, 0o755)
             _swap_into_place(tmp, self.out_dir)
@@ -152,7 +151,7 @@ class Writer:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _fill(tmp: str, files: dict[str, bytes], from_current: dict[str, bytes], current: str | None,
+def _fill(tmp: str, files: dict[str, bytes], reused: set[str], current: str | None,
           reuse: bool) -> None:
     """Make the folder `tmp` hold exactly `files`. With `reuse`, tmp holds an older site: what the
     new one lacks is removed, and a file already linked to the current site's same bytes stays.
@@ -187,7 +186,7 @@ def _fill(tmp: str, files: dict[str, bytes], from_current: dict[str, bytes], cur
                 _make_folders(f"{tmp}/", folder, made)
             target, data = f"{tmp}/{key}", files[key]
             source = current + key if current is not None and (
-                from_current.get(key) is data or _plain_bytes(current + key, len(data)) == data) else None
+                key in reused or _plain_bytes(current + key, len(data)) == data) else None
             if key in old:
                 if source is not None and old[key] is not None and old[key] == _inode(source):
                     continue
@@ -203,7 +202,7 @@ def _fill(tmp: str, files: dict[str, bytes], from_current: dict[str, bytes], cur
     for key in sorted(files):
         top, slash, _ = key.partition("/")
         groups.setdefault(top if slash else "", []).append(key)
-    fresh = [top for top, keys in groups.items() if top and any(key not in from_current for key in keys)]
+    fresh = [top for top, keys in groups.items() if top and any(key not in reused for key in keys)]
     threaded = set(fresh) if len(fresh) >= THREADS_FROM else set()
     for top, keys in groups.items():
         if top not in threaded:

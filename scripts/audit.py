@@ -24,8 +24,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))   # statichost: the test suite's static host
 
-from healthlib import seo, statichost  # noqa: E402 - after the path is set
+import statichost  # noqa: E402 - after the path is set
+from healthlib import seo  # noqa: E402
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 MEDIAN_RUN = ROOT / "scripts" / "median_run.mjs"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from healthlib import statichost
+import statichost
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")

@@ -7,7 +7,9 @@ import sqlite3
 import pytest
 
 from healthlib import cache as cache_module
-from healthlib.cache import Cache
+from healthlib import pipeline
+from healthlib.cache import Store
+from healthlib.model import Made
 from healthlib.errors import BuildError
 from projectkit import build_into, make_project
 from sitecopy import site_digest
@@ -51,24 +53,15 @@ def _entries(cache_dir) -> dict[str, int]:
 def test_the_cache_lives_in_the_folder_given_and_is_safe_to_delete(project, tmp_path):
     cache_dir = tmp_path / "elsewhere"
     build_into(project, tmp_path / "site", cache_dir=cache_dir)
-    assert sorted(p.name for p in (cache_dir / "build").iterdir()) == ["cache.sqlite", "folders", "templates"]
+    assert sorted(p.name for p in (cache_dir / "build").iterdir()) == ["cache.sqlite", "templates"]
     assert not (project.root / ".cache").exists()
     with sqlite3.connect(cache_dir / "build" / cache_module.DB_FILE) as db:
-        db.execute("UPDATE entry SET value = substr(value, 1, 10) WHERE kind = 'pages'")   # damaged
-        db.execute("DELETE FROM entry WHERE key IN (SELECT key FROM entry WHERE kind = 'condition' LIMIT 3)")
+        db.execute("UPDATE entry SET value = substr(value, 1, 10) WHERE key IN "
+                   "(SELECT key FROM entry WHERE kind = 'made' LIMIT 2)")   # damaged
+        db.execute("DELETE FROM entry WHERE key IN (SELECT key FROM entry WHERE kind = 'made' LIMIT 3 OFFSET 2)")
     result = build_into(project, tmp_path / "site", cache_dir=cache_dir)
-    assert result.cache.misses == 6 + 3
+    assert result.cache.misses == 2 + 3
     assert site_digest(tmp_path / "site") == fresh(project, tmp_path)
-
-
-def test_what_older_versions_kept_in_the_cache_folder_is_removed(project, tmp_path):
-    cache_dir = project.root / ".cache" / "build"
-    cache_dir.mkdir(parents=True)
-    (cache_dir / cache_module.OLD_DB_FILE).write_bytes(b"an older version's database")
-    (cache_dir / "condition").mkdir()
-    (cache_dir / "condition" / ("0" * 64)).write_bytes(b"an entry in a file of its own")
-    build_into(project, tmp_path / "site")
-    assert sorted(p.name for p in cache_dir.iterdir()) == [cache_module.DB_FILE, "folders", "templates"]
 
 
 @pytest.mark.parametrize("damage", ["junk bytes", "cut short", "empty"])
@@ -81,31 +74,37 @@ def test_a_damaged_cache_database_is_made_again_and_the_site_is_the_same(project
                     "empty": b""}[damage])
     again = build_into(project, out)
     assert site_digest(out) == fresh(project, tmp_path)
-    assert again.cache.hits == 0 or damage == "empty"
-    assert _entries(cache_dir) == {"body": 6, "condition": 6, "pages": 6}
+    assert again.cache.hits == 0
+    assert _entries(cache_dir) == {"made": 6 + 1, "folder": 6}   # each condition, and the library pages
     assert build_into(project, out).cache.misses == 0
 
 
 def test_a_failed_build_keeps_the_work_it_did(project, tmp_path):
-    """Entries wait in memory until the end of the build; a build that fails writes them too."""
+    """Entries wait in memory until the end of the build; a build that fails writes them too (the
+    broken condition's problems as well: they are what building it again would find)."""
     broken = sorted(p for p in project.content.iterdir() if p.is_dir())[0]
     (broken / "condition.yaml").write_text("title: [unclosed\n")
     with pytest.raises(BuildError):
         build_into(project, tmp_path / "site")
-    assert _entries(project.root / ".cache" / "build") == {"body": 5, "condition": 5}
+    assert _entries(project.root / ".cache" / "build") == {"made": 6}
 
 
 def test_entries_are_written_before_the_end_when_many_wait(project, tmp_path, monkeypatch):
     """Memory stays flat in a large library: past PENDING_BYTES the waiting entries are written."""
     monkeypatch.setattr(cache_module, "PENDING_BYTES", 1)
-    cache = Cache(tmp_path / "cache")
-    cache.put("pages", "a" * 64, [("x/index.html", "0" * 64)])
-    assert _entries(tmp_path / "cache") == {"pages": 1}
-    assert Cache(tmp_path / "cache").get("pages", "a" * 64) == [("x/index.html", "0" * 64)]
+    store = Store(tmp_path / "cache")
+    store.put("a" * 64, Made(None, [], [("x/index.html", b"page")]))
+    assert _entries(tmp_path / "cache") == {"made": 1}
+    found = Store(tmp_path / "cache").get("a" * 64, {"x/index.html": b"page"}.get)
+    assert found.pages == [("x/index.html", b"page")] and found.reused
+
+
+def _slugs(project):
+    return sorted(p.name for p in project.content.iterdir() if p.is_dir())
 
 
 def _slug(project):
-    return sorted(p.name for p in project.content.iterdir() if p.is_dir())[2]
+    return _slugs(project)[2]
 
 
 CHANGES = {
@@ -142,8 +141,8 @@ def test_an_edit_to_one_section_renders_only_that_condition_again(project, tmp_p
     cold = build_into(project, out)
     CHANGES["a section of one condition"](project)
     warm = build_into(project, out)
-    assert warm.cache.misses == 2        # that condition's model and its pages
-    assert warm.cache.hits == cold.cache.misses - 2
+    assert warm.cache.misses == 1
+    assert warm.cache.hits == cold.cache.misses - 1
 
 
 def test_prune_keeps_only_what_the_last_build_used(project, tmp_path):
@@ -151,14 +150,14 @@ def test_prune_keeps_only_what_the_last_build_used(project, tmp_path):
     build_into(project, out)
     CHANGES["a section of one condition"](project)
     build_into(project, out)
-    assert _entries(cache_dir) == {"body": 6, "condition": 6, "pages": 6}
+    assert _entries(cache_dir) == {"made": 6 + 1, "folder": 6}   # each condition, and the library pages
 
 
 def test_a_disabled_cache_finds_and_keeps_nothing(tmp_path):
-    cache = Cache(None)
-    cache.put("pages", "key", [("a", b"b")])
-    assert cache.get("pages", "key") is None
-    assert not cache.enabled
+    store = Store(None)
+    store.put("key", Made(None, [], [("a", b"b")]))
+    assert store.get("key", {"a": b"b"}.get) is None
+    assert not store.enabled
 
 
 def test_a_rebuild_links_unchanged_files_from_the_current_site_and_writes_changed_ones(project, tmp_path):
@@ -193,59 +192,30 @@ def test_pages_come_from_the_current_site_only_when_their_bytes_are_the_ones_cac
     assert again.cache.misses == 1 and site_digest(out) == expected
     other = tmp_path / "elsewhere"              # a new output folder has no pages to reuse
     moved = build_into(project, other)
-    assert moved.cache.misses == cold.cache.misses // 2 and site_digest(other) == expected
+    assert moved.cache.misses == cold.cache.misses and site_digest(other) == expected
 
 
-def test_conditions_from_the_cache_equal_fresh_ones_and_stay_packed_until_read(project, tmp_path):
-    import pickle
-    from healthlib.cache import CachedCondition
-    from healthlib.model import Condition
+def test_listings_from_the_cache_equal_fresh_ones(project, tmp_path):
     out = tmp_path / "site"
     fresh_library = build_into(project, out, use_cache=False).library
     build_into(project, out)
-    cached = build_into(project, out).library.conditions
-    assert all(type(c) is CachedCondition for c in cached)
-    assert all("sections" not in vars(c) for c in cached), "a warm build should not unpickle whole conditions"
-    assert list(cached) == list(fresh_library.conditions) and list(fresh_library.conditions) == list(cached)
-    assert {hash(c) for c in cached} == {hash(c) for c in fresh_library.conditions}
-    copy = pickle.loads(pickle.dumps(cached[0]))
-    assert type(copy) is Condition and copy == fresh_library.conditions[0]
+    cached = build_into(project, out)
+    assert cached.cache.misses == 0
+    assert list(cached.library.conditions) == list(fresh_library.conditions)
 
 
-def test_a_rebuild_reads_the_whole_model_only_of_conditions_it_renders_again(project, tmp_path, monkeypatch):
-    """Small entries come in one query (preload); a condition's body is read when it is rendered."""
+def test_a_rebuild_loads_only_the_conditions_it_renders_again(project, tmp_path, monkeypatch):
     out = tmp_path / "site"
     build_into(project, out)
-    reads: list[str] = []
-    real = Cache._read
-    monkeypatch.setattr(Cache, "_read", lambda self, kind, key: reads.append(kind) or real(self, kind, key))
-    for change, bodies in (("a section of one condition", 0), ("a template", 6)):
+    loaded: list[str] = []
+    real = pipeline.load_condition
+    monkeypatch.setattr(pipeline, "load_condition", lambda folder, *a: loaded.append(folder.name) or real(folder, *a))
+    for change, expected in (("a section of one condition", [_slug(project)]), ("a template", _slugs(project))):
         CHANGES[change](project)
-        reads.clear()
+        loaded.clear()
         build_into(project, out)
-        assert reads == ["body"] * bodies, change
-        assert site_digest(out) == fresh(project, tmp_path, name=f"fresh-{bodies}")
-
-
-def test_a_condition_entry_without_its_body_counts_as_missing(project, tmp_path):
-    out, cache_dir = tmp_path / "site", project.root / ".cache" / "build"
-    build_into(project, out)
-    with sqlite3.connect(cache_dir / cache_module.DB_FILE) as db:
-        db.execute("DELETE FROM entry WHERE key IN (SELECT key FROM entry WHERE kind = 'body' LIMIT 2) "
-                   "AND kind = 'body'")
-    CHANGES["a template"](project)                      # every page is rendered again
-    again = build_into(project, out)
-    assert again.cache.misses == 2 + 6 and site_digest(out) == fresh(project, tmp_path)
-    assert _entries(cache_dir) == {"body": 6, "condition": 6, "pages": 6}
-
-
-def test_a_cache_deleted_while_the_build_runs_is_a_clear_error(project, tmp_path):
-    cache = Cache(tmp_path / "cache")
-    cache.put("condition", "k" * 64, ({"slug": "x"}, [], b"not read"))
-    cache.flush()
-    (tmp_path / "cache" / cache_module.DB_FILE).unlink()
-    with pytest.raises(BuildError, match="deleted or damaged while the build was running"):
-        cache.body("k" * 64)
+        assert loaded == expected, change
+        assert site_digest(out) == fresh(project, tmp_path, name=f"fresh-{len(expected)}")
 
 
 def _conditions(project) -> int:

@@ -437,17 +437,3 @@ def test_a_text_pickles_to_an_equal_text_with_markup_html(source, html, line):
 def test_finding_template_text_by_its_braces_finds_what_the_regex_finds(text):
     fast, slow = render.find_leak(text), render.LEAK.search(text)
     assert (fast and (fast.start(), fast.group())) == (slow and (slow.start(), slow.group()))
-
-
-def test_a_condition_folders_real_path_is_what_realpath_gives(tmp_path):
-    """cache._real_path skips realpath's walk for a plain folder right inside the content folder."""
-    from healthlib.cache import _real_path
-    content = tmp_path / "real" / "content"
-    (content / "plain").mkdir(parents=True)
-    (content / "linked").symlink_to(content / "plain")
-    (tmp_path / "elsewhere").mkdir()
-    (content / "outside").symlink_to(tmp_path / "elsewhere")
-    (tmp_path / "link").symlink_to(tmp_path / "real")
-    for base in (content, tmp_path / "link" / "content", tmp_path / "real" / ".." / "real" / "content"):
-        for name in ("plain", "linked", "outside", "missing"):
-            assert _real_path(base / name, base) == os.path.realpath(base / name), (base, name)

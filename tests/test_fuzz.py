@@ -19,8 +19,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from healthlib.errors import BuildError
-from healthlib.pipeline import Project, load
-from healthlib.render import Renderer
+from healthlib.pipeline import Project, gather, site_files
 from healthlib.write import Writer
 from contentkit import copy_content
 from sitecopy import REPO_ROOT
@@ -70,8 +69,10 @@ class Fuzzed:
 
     def _outcome(self) -> str:
         try:
-            library, _ = load(self.project)
-            Writer(self.out).add_all(Renderer(library, self.project.templates, self.project.static).pages())
+            gathered = gather(self.project)
+            if gathered.problems.errors:
+                raise BuildError(gathered.problems.items)
+            Writer(self.out).add_all((path, data) for path, data, _ in site_files(gathered))
         except BuildError as exc:
             self._assert_located(exc)
             return "refused"

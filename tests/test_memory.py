@@ -7,8 +7,6 @@ import gc
 
 import pytest
 
-from healthlib import batch
-from healthlib.cache import Cache
 from healthlib.pipeline import load
 from healthlib.render import Renderer
 from projectkit import build_into, make_project
@@ -39,17 +37,17 @@ def _cycles_left_by(work) -> list:
 
 
 def test_loading_a_library_leaves_no_reference_cycles(project):
-    found = _cycles_left_by(lambda: load(project, cache=Cache(None), jobs=1))
+    found = _cycles_left_by(lambda: load(project))
     assert not found, sorted({type(o).__name__ for o in found})
 
 
 def test_rendering_every_page_leaves_no_reference_cycles(project):
-    library, _ = load(project, cache=Cache(None), jobs=1)
-    renderer = Renderer(library, project.templates, project.static)
-    list(renderer.condition_pages(library.conditions[0]))     # templates compiled: not garbage
+    library, _ = load(project)
+    renderer = Renderer(library.site, library.glossary, project.templates, project.static)
+    renderer.condition_pages(library.conditions[0])     # templates compiled: not garbage
 
     def render():
-        return list(renderer.pages(rendered=batch.condition_pages(renderer, Cache(None), 1, None)))
+        return [renderer.condition_pages(c) for c in library.conditions] + renderer.library_pages(library, [])
 
     found = _cycles_left_by(render)
     assert not found, sorted({type(o).__name__ for o in found})

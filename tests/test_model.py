@@ -7,12 +7,14 @@ import pytest
 
 from contentkit import CONTENT, REPO, add_condition, copy_content, line_of, replace_in
 from healthlib.errors import BuildError
-from healthlib.load import load_library
+from healthlib.pipeline import Project
+from healthlib.pipeline import load as load_project
 from healthlib.model import SECTION_IDS, Condition
 
 
 def load(content):
-    return load_library(content, REPO / "site.yaml", base=content.parent)[0]
+    project = Project(content.parent, content, REPO / "templates", REPO / "static", REPO / "site.yaml")
+    return load_project(project)[0]
 
 
 def problems_of(content) -> list[str]:

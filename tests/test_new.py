@@ -6,11 +6,13 @@ from pathlib import Path
 
 import yaml
 
-from healthlib.load import CONDITION_FILE, FAQ_FILE, collect_library
+from healthlib.load import CONDITION_FILE, FAQ_FILE
+from healthlib.pipeline import Project, gather
 from healthlib.model import SECTION_IDS
 from sitecopy import run_cli
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tiny"
+REPO = Path(__file__).resolve().parent.parent
 FILES = {CONDITION_FILE, FAQ_FILE, *(f"{s}.md" for s in SECTION_IDS)}
 
 # What a test editor writes into each empty setting ({n} keeps headings apart).
@@ -86,7 +88,9 @@ def test_filled_scaffold_passes_the_schema_checks(tmp_path):
     folder = content(tmp_path) / "kidney-stones"
     new(folder.parent, "kidney-stones")
     fill_folder(folder)
-    library, problems = collect_library(folder.parent, FIXTURE / "site.yaml", base=tmp_path)
+    project = Project(tmp_path, folder.parent, REPO / "templates", REPO / "static", FIXTURE / "site.yaml")
+    gathered = gather(project, render=False)
+    library, problems = gathered.library, gathered.problems
     assert [str(p) for p in problems.items] == []
     assert "kidney-stones" in {c.slug for c in library.conditions}
 

@@ -2,7 +2,7 @@
 engines what it holds (sitemap.xml, robots.txt, canonical and sharing tags).
 
 The sub-path tests build with `--base-url https://example.org/health/`, serve the result
-under /health/ on loopback (healthlib.statichost: clean URLs and 404.html, like GitHub Pages)
+under /health/ on loopback (tests/statichost.py: clean URLs and 404.html, like GitHub Pages)
 and follow every link of every page with an HTTP client.
 """
 from __future__ import annotations
@@ -24,9 +24,11 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import REPO_ROOT, html_pages
-from healthlib import seo, statichost
+import statichost
+from healthlib import seo
 from healthlib.errors import Problems
-from healthlib.load import load_library, load_site
+from healthlib.load import load_site
+from healthlib.pipeline import Project, load
 from healthlib.pipeline import Project, build
 from sitecopy import run_cli
 
@@ -37,7 +39,7 @@ REFERENCES = (("a", "href"), ("link", "href"), ("script", "src"), ("img", "src")
 
 @pytest.fixture(scope="module")
 def library():
-    return load_library(REPO_ROOT / "content", REPO_ROOT / "site.yaml", base=REPO_ROOT)[0]
+    return load(Project.at(REPO_ROOT))[0]
 
 
 @pytest.fixture(scope="module")

@@ -9,24 +9,24 @@ import sys
 import pytest
 from bs4 import BeautifulSoup
 
-from contentkit import CONTENT, REPO, add_condition, copy_content
+from contentkit import CONTENT, REPO, add_condition, copy_content, render_library
 from healthlib.errors import BuildError
-from healthlib.load import load_library
+from healthlib.pipeline import Project, load
 from healthlib.markup import explain_terms, plain_text
 from healthlib.model import GlossaryTerm
 from healthlib.pipeline import Project, build
-from healthlib.render import Renderer, make_env
+from healthlib.render import make_env
 from projectkit import make_project
 
 
 @pytest.fixture(scope="module")
 def library():
-    return load_library(CONTENT, REPO / "site.yaml", base=REPO)[0]
+    return load(Project.at(REPO, CONTENT))[0]
 
 
 @pytest.fixture(scope="module")
 def page(library) -> BeautifulSoup:
-    pages = dict(Renderer(library, REPO / "templates", REPO / "static").pages())
+    pages = render_library(library)
     return BeautifulSoup(pages["calciphylaxis/index.html"], "html5lib")
 
 
@@ -171,7 +171,7 @@ def test_undefined_template_variable_is_an_error_naming_template_and_line(tmp_pa
     (templates / "index.html").write_text(text.replace("<h1>", "<h1>{{ footer.address }}", 1), encoding="utf-8")
     line = next(i for i, l in enumerate((templates / "index.html").read_text().splitlines(), 1) if "footer" in l)
     with pytest.raises(BuildError) as caught:
-        list(Renderer(library, templates, REPO / "static").pages())
+        render_library(library, templates)
     problem = caught.value.problems[0]
     assert (problem.path, problem.line) == ("templates/index.html", line)
     assert "footer" in problem.message
@@ -199,7 +199,7 @@ def test_unrendered_template_text_never_reaches_output(tmp_path, library):
     text = (templates / "index.html").read_text(encoding="utf-8")
     (templates / "index.html").write_text(text.replace("<h1>", "<h1>{{ '{{' }} site.name }}", 1), encoding="utf-8")
     with pytest.raises(BuildError) as caught:
-        list(Renderer(library, templates, REPO / "static").pages())
+        render_library(library, templates)
     assert "unrendered template text" in caught.value.problems[0].message
 
 

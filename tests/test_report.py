@@ -13,7 +13,8 @@ from bs4 import BeautifulSoup
 
 from browser import format_violations, open_page, run_axe
 from contentkit import REPO, replace_in
-from healthlib import check, dashboard, statichost
+import statichost
+from healthlib import check, dashboard
 from healthlib.errors import ERROR, WARNING, Problem
 from healthlib.pipeline import Project
 from healthlib.report import github_command

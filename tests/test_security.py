@@ -23,10 +23,10 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contentkit import copy_content
+from contentkit import copy_content, render_library
 from healthlib import headers, markup
 from healthlib.pipeline import Project, load
-from healthlib.render import Renderer, make_env
+from healthlib.render import make_env
 from sitecopy import COMMANDS, REPO_ROOT, add_lines, build_cmd, first_condition, run_cli
 
 # Each dangerous snippet and the words the report uses for what was removed.
@@ -113,7 +113,7 @@ def test_sanitized_html_in_a_page_stays_inert(tmp_path: Path):
     section = dataclasses.replace(condition.sections[0], body=dataclasses.replace(condition.sections[0].body, html=html))
     condition = dataclasses.replace(condition, sections=(section, *condition.sections[1:]))
     library = dataclasses.replace(library, conditions=(condition, *library.conditions[1:]))
-    pages = dict(Renderer(library, project.templates, project.static).pages())
+    pages = render_library(library, project.templates, project.static)
     page = pages[f"{condition.slug}/index.html"].decode()
     assert "a link" in page and "hover" in page        # the text stays, the code goes
     assert_inert(page, "condition page", PAGE_FORBIDDEN)
@@ -152,7 +152,7 @@ def test_markup_in_plain_text_fields_is_shown_as_text(tmp_path: Path):
         path.write_text("\n".join(text), encoding="utf-8")
     project = Project.at(REPO_ROOT, content)
     library, _ = load(project)
-    pages = dict(Renderer(library, project.templates, project.static).pages())
+    pages = render_library(library, project.templates, project.static)
     page = pages[f"{folder.name}/index.html"].decode()
     assert_inert(page, "condition page", PAGE_FORBIDDEN)
     text = BeautifulSoup(page, "html.parser").get_text()

@@ -17,7 +17,7 @@ from contentkit import REPO, copy_content, replace_in
 
 from healthlib import pdf, pipeline
 from healthlib.errors import BuildError
-from healthlib.load import load_library
+from healthlib.pipeline import Project, load
 
 browser_test = pytest.mark.browser
 SLUG = "calciphylaxis"
@@ -31,7 +31,7 @@ CHROMIUM_FORMAT = {"letter": "Letter", "a4": "A4"}
 
 @pytest.fixture(scope="module")
 def condition():
-    library, _ = load_library(REPO / "content", REPO / "site.yaml")
+    library, _ = load(Project.at(REPO))
     return next(c for c in library.conditions if c.slug == SLUG)
 
 
@@ -132,7 +132,7 @@ def test_sheet_holds_every_list_from_the_content_as_labelled_checkboxes(built_si
 
 
 def test_sheet_names_its_source_page_and_review_date(built_site, condition):
-    library, _ = load_library(REPO / "content", REPO / "site.yaml")
+    library, _ = load(Project.at(REPO))
     url = library.site.base_url + condition.url
     source = soup_of(built_site / SHEET.strip("/") / "index.html").select_one(".sheet__source")
     assert source.find("a", href=url) and url in source.get_text()

@@ -20,7 +20,7 @@ from bs4 import BeautifulSoup, NavigableString
 
 from conftest import REPO_ROOT
 from healthlib import seo
-from healthlib.load import load_library
+from healthlib.pipeline import Project, load
 
 # The specification: which section's list items each MedicalCondition property lists.
 CONDITION_LISTS = {
@@ -109,7 +109,7 @@ def vocabulary() -> Vocabulary:
 
 @pytest.fixture(scope="module")
 def library():
-    return load_library(REPO_ROOT / "content", REPO_ROOT / "site.yaml", base=REPO_ROOT)[0]
+    return load(Project.at(REPO_ROOT))[0]
 
 
 def json_ld(soup: BeautifulSoup) -> list[dict]:
@@ -235,7 +235,7 @@ def test_json_ld_text_cannot_end_its_script_element():
 def test_the_organisation_in_site_yaml_is_named_as_publisher(library, vocabulary, organisation):
     site = dataclasses.replace(library.site, organisation=organisation)
     condition = library.conditions[0]
-    page = seo.medical_web_page(dataclasses.replace(library, site=site), condition, condition.url + "index.html")
+    page = seo.medical_web_page(site, condition, condition.url + "index.html")
     if organisation:
         assert page["publisher"] == {"@type": "Organization", "name": organisation}
     else:
