@@ -214,10 +214,21 @@ def test_build_leaves_drafts_out_of_the_site_the_a_to_z_and_the_sitemap_and_says
     replace_in(meta(lib, "second-condition"), "title: Sample condition", "title: Second condition")
     add(meta(lib, "second-condition"), "status: draft\n")
     result, out = built(lib, tmp_path)
-    assert result.notes == ("Left out 1 draft condition(s) (status: draft): second-condition.",)
+    assert result.notes == ("Left out 1 draft condition(s) (status: draft): second-condition. "
+                            "'build.py check' checks them.",)
     assert not (out / "second-condition").exists()
     assert "second-condition" not in (out / "index.html").read_text() + (out / "sitemap.xml").read_text()
     assert (out / SLUG / "index.html").is_file()
+
+
+def test_a_half_written_draft_does_not_stop_the_build(lib, tmp_path):
+    shutil.copytree(lib / "content" / SLUG, lib / "content" / "second-condition")
+    replace_in(meta(lib, "second-condition"), "title: Sample condition", "title:")
+    add(meta(lib, "second-condition"), "status: draft\n")
+    result, out = built(lib, tmp_path)
+    assert not (out / "second-condition").exists() and (out / SLUG / "index.html").is_file()
+    assert "second-condition" in result.notes[0]
+    assert any("'title' is empty" in p for p in lines(lib))
 
 
 def test_check_still_checks_a_draft(lib):
