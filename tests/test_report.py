@@ -162,3 +162,11 @@ def test_serve_shows_the_dashboard_at_editor_and_never_writes_it(lib, tmp_path):
     finally:
         assert srv.stop() == 0
     assert not list((tmp_path / "preview").rglob("*_editor*"))
+
+
+def test_editing_an_editorial_page_rebuilds_the_whole_preview(lib, tmp_path):
+    from healthlib.serve import Preview
+    preview = Preview(Project(lib, lib / "content", REPO / "templates", REPO / "static", lib / "site.yaml"),
+                      tmp_path / "preview")
+    assert preview.scope([lib / "content" / "_pages" / "about.md"]) is None
+    assert preview.scope([lib / "content" / SLUG / "causes.md"]) == {SLUG}
