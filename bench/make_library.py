@@ -26,7 +26,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from healthlib.model import SECTION_IDS  # noqa: E402  (the page order our build uses)
+from healthlib.content.model import SECTION_IDS  # noqa: E402  (the page order our build uses)
 SOURCE = ROOT / "content" / "calciphylaxis"
 SOURCE_NAME = "calciphylaxis"
 

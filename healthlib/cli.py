@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from .errors import BuildError
-from .load import as_base_url, base_url_problem
+from .content.load import as_base_url, base_url_problem
 from .pipeline import Project, build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,8 +46,9 @@ def cmd_build(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from . import check   # each command imports only what it uses: `build` starts faster
-    from . import governance, report as formats
+    from .editor import check   # each command imports only what it uses: `build` starts faster
+    from .content import governance
+    from .editor import report as formats
     args.today = args.today or dt.date.today()
     report = check.run(_project(args), args.today)
     if args.format in formats.FORMATS:
@@ -64,7 +65,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_new(args) -> int:
-    from . import scaffold
+    from .editor import scaffold
     project = _project(args)
     try:
         folder = scaffold.create(project.content, args.slug)
@@ -77,7 +78,7 @@ def cmd_new(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from . import serve
+    from .editor import serve
     return serve.run(_project(args), Path(args.out), host=args.host, port=args.port)
 
 
@@ -101,13 +102,18 @@ def _base_url(value: str) -> str:
     return as_base_url(value)
 
 
+def _source_folders(command: argparse.ArgumentParser, templates: bool = True) -> None:
+    command.add_argument("--content", default=None, help="content folder (default: content/)")
+    if templates:
+        command.add_argument("--templates", default=None, help="templates folder (default: templates/)")
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="build.py", description="Build the health library website.")
     sub = ap.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build the site from content/ into site/")
     b.add_argument("--out", default=str(ROOT / "site"), help="output folder (default: site/)")
-    b.add_argument("--content", default=None, help="content folder (default: content/)")
-    b.add_argument("--templates", default=None, help="templates folder (default: templates/)")
+    _source_folders(b)
     b.add_argument("--no-pdf", dest="pdf", action="store_false",
                    help="make no PDFs of the appointment sheets (faster; the pages then link none)")
     b.add_argument("--jobs", type=_jobs, default=None, metavar="N",
@@ -125,8 +131,7 @@ def parser() -> argparse.ArgumentParser:
     b.set_defaults(func=cmd_build)
 
     c = sub.add_parser("check", help="check the content for problems, without writing the site")
-    c.add_argument("--content", default=None, help="content folder (default: content/)")
-    c.add_argument("--templates", default=None, help="templates folder (default: templates/)")
+    _source_folders(c)
     c.add_argument("--strict", action="store_true", help="count warnings as errors (CI uses this)")
     c.add_argument("--format", choices=("text", "json", "github", "html"), default="text",
                    help="text for people, json for tools, github for GitHub Actions annotations, "
@@ -141,7 +146,7 @@ def parser() -> argparse.ArgumentParser:
 
     n = sub.add_parser("new", help="start a new condition: a folder with every file and setting to fill in")
     n.add_argument("slug", help="the folder name, which is also the web address, e.g. kidney-stones")
-    n.add_argument("--content", default=None, help="content folder (default: content/)")
+    _source_folders(n, templates=False)
     n.set_defaults(func=cmd_new)
 
     s = sub.add_parser("serve", help="preview the site while you edit: it rebuilds and reloads when you save")
@@ -150,8 +155,7 @@ def parser() -> argparse.ArgumentParser:
                    help="address to listen on (default: 127.0.0.1, this computer only)")
     s.add_argument("--out", default=str(ROOT / ".cache" / "preview"),
                    help="preview folder, owned by the preview (default: .cache/preview/)")
-    s.add_argument("--content", default=None, help="content folder (default: content/)")
-    s.add_argument("--templates", default=None, help="templates folder (default: templates/)")
+    _source_folders(s)
     s.set_defaults(func=cmd_serve)
     return ap
 

@@ -55,12 +55,17 @@ class Problems:
         return [p for p in self.items if p.is_error]
 
     def sorted(self) -> list[Problem]:
-        return sorted(set(self.items), key=lambda p: (p.path, p.line or 0, p.message))
+        return ordered(self.items)
+
+
+def ordered(problems) -> list[Problem]:
+    """Problems once each, by file, line and message: the order every report uses."""
+    return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.message))
 
 
 class BuildError(Exception):
     """Raised by a pipeline stage when content or templates cannot be built."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.message))
+        self.problems = ordered(problems)
         super().__init__("\n".join(str(p) for p in self.problems))

@@ -13,14 +13,15 @@ import gc
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import editorial, governance, incremental
-from .cache import Store
+from .content import editorial, governance
+from .speed import incremental
+from .speed.cache import Store
 from .errors import BuildError, Problems
-from .hashing import digest
-from .load import load_condition, load_shared
-from .model import Library, Made, Site
-from .render import Renderer
-from .write import Writer
+from .util.hashing import digest
+from .content.load import load_condition, load_shared
+from .content.model import Library, Made, Site
+from .publish.render import Renderer
+from .output.write import Writer
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str 
                     str(project.content))
     with _no_cycle_collector():
         made = incremental.make_all(folders, make, store, shared, current, jobs)
+    left_out: list[str] = []
     if not drafts:
         folders, made, left_out = governance.without_drafts(folders, made)
     for result in made:
@@ -130,7 +132,7 @@ def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str 
     listings = [m.model or m.listing for m in made if m.listing is not None]
     library = Library(site, tuple(sorted(listings, key=lambda c: (c.title.lower(), c.slug))), glossary,
                       editorial_pages)
-    gathered = Gathered(library, problems, made, renderer, left_out=[] if drafts else left_out)
+    gathered = Gathered(library, problems, made, renderer, left_out=left_out)
     if renderer is not None and not problems.errors:
         html_paths = [path for m in made for path, _ in m.pages or ()]
         pages = incremental.make_once(
@@ -165,7 +167,7 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
     caches = Path(cache_dir).absolute() if cache_dir else project.root / ".cache"
     store = Store(caches / "build" if use_cache else None)
     if pdfs:
-        from . import pdf
+        from .publish import pdf
     skipped = pdf.unavailable() if pdfs else None
     papers = pdf.PAPERS if pdfs and not skipped else ()
     writer = Writer(out_dir, sources=(project.content, project.templates, project.static),

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))   # statichost: the test suite's static host
 
 import statichost  # noqa: E402 - after the path is set
-from healthlib import seo  # noqa: E402
+from healthlib.publish import seo  # noqa: E402
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 MEDIAN_RUN = ROOT / "scripts" / "median_run.mjs"

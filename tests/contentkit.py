@@ -43,9 +43,9 @@ def line_of(path: Path, needle: str) -> int:
 def render_library(library, templates: Path = REPO / "templates", static: Path = REPO / "static") -> dict[str, bytes]:
     """Every file of the site a loaded library makes (no PDFs), as the build's pipeline renders it."""
     from healthlib.errors import Problems
-    from healthlib.model import Made
+    from healthlib.content.model import Made
     from healthlib.pipeline import Gathered, site_files
-    from healthlib.render import Renderer
+    from healthlib.publish.render import Renderer
     renderer = Renderer(library.site, library.glossary, templates, static)
     made = [Made(c.listing(), [], renderer.condition_pages(c)) for c in library.conditions]
     html_paths = [path for m in made for path, _ in m.pages]

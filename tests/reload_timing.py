@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from contentkit import add_condition, copy_content  # noqa: E402
-from healthlib.load import condition_folders  # noqa: E402
+from healthlib.content.load import condition_folders  # noqa: E402
 from servekit import ReloadClient, Server, run_async  # noqa: E402
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from healthlib.cli import parser
-from healthlib.load import condition_folders
+from healthlib.content.load import condition_folders
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # PDFs are slow to make and have their own tests; these tests are about everything else.

@@ -30,10 +30,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contentkit import add_condition, copy_content
-from healthlib import write
+from healthlib.output import write
 from healthlib.errors import BuildError
 from healthlib.pipeline import Project, build
-from healthlib.write import MARKER, Writer, _key
+from healthlib.output.write import MARKER, Writer, _key
 from sitecopy import REPO_ROOT, build_cmd, first_condition, site_digest
 
 CONDITIONS = 300
@@ -45,7 +45,7 @@ STREAMS = 2                    # one per core, each flipping its own site folder
 WRITE_AGAIN = """
 import sys
 from pathlib import Path
-from healthlib.write import MARKER, Writer
+from healthlib.output.write import MARKER, Writer
 source, out = map(Path, sys.argv[1:])
 writer = Writer(out)
 for f in sorted(source.rglob("*")):
@@ -346,13 +346,13 @@ def test_an_error_in_a_writing_thread_stops_the_commit_and_the_site_stays(tmp_pa
     out = tmp_path / "site"
     _write(out, {"index.html": b"one"})
     before = site_digest(out)
-    real_open = os.open
+    real_write = write._write_file
 
-    def failing_open(path, *args, **kwargs):
+    def failing_write(path, data):
         if str(path).endswith("c017/index.html"):
             raise OSError(28, "No space left on device")
-        return real_open(path, *args, **kwargs)
-    monkeypatch.setattr(os, "open", failing_open)
+        return real_write(path, data)
+    monkeypatch.setattr(write, "_write_file", failing_write)
     with pytest.raises(OSError, match="No space left"):
         _write(out, {f"c{i:03}/index.html": b"x" for i in range(3 * write.THREADS_FROM)})
     monkeypatch.undo()

@@ -6,10 +6,10 @@ import sqlite3
 
 import pytest
 
-from healthlib import cache as cache_module
+from healthlib.speed import cache as cache_module
 from healthlib import pipeline
-from healthlib.cache import Store
-from healthlib.model import Made
+from healthlib.speed.cache import Store
+from healthlib.content.model import Made
 from healthlib.errors import BuildError
 from projectkit import build_into, make_project
 from sitecopy import site_digest

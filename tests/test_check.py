@@ -16,10 +16,10 @@ import pytest
 import textstat
 
 from contentkit import REPO, line_of, replace_in
-from healthlib import check
-from healthlib.model import SECTION_IDS
+from healthlib.editor import check
+from healthlib.content.model import SECTION_IDS
 from healthlib.pipeline import Project
-from healthlib.readability import measure
+from healthlib.text.readability import measure
 from sitecopy import run_cli
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tiny"

@@ -14,9 +14,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from healthlib import markup, render, sources
+from healthlib.text import markup
+from healthlib.publish import render
+from healthlib.content import sources
 from healthlib.errors import Problems
-from healthlib.model import GlossaryTerm, Text
+from healthlib.content.model import GlossaryTerm, Text
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -279,21 +281,6 @@ def test_yaml_read_by_libyaml_gives_the_same_values_lines_and_problems(text):
     assert _parsed(text, pure=False) == _parsed(text, pure=True)
 
 
-SCALARS = st.one_of(st.text(max_size=12), st.sampled_from(
-    ["", "~", "null", "Null", "NULL", "yes", "No", "on", "OFF", "true", "y", "n", "1", "-1.5e3", "+12", "0x1F", "0b101",
-     "0o17", "1_000", ".inf", "-.INF", ".nan", "2026-01-31", "2026-1-31 1:02:03", "<<", "=", "!", "&", "*", "Title"]))
-
-
-@settings(max_examples=3000, deadline=None)
-@given(SCALARS, st.booleans(), st.booleans())
-def test_libyaml_loader_resolves_tags_as_the_safe_loader_does(value, plain, quoted):
-    ours, reference = sources._CLoader(""), yaml.SafeLoader("")
-    assert ours.resolve(yaml.ScalarNode, value, (plain, quoted)) == reference.resolve(yaml.ScalarNode, value,
-                                                                                        (plain, quoted))
-    for kind in (yaml.SequenceNode, yaml.MappingNode):
-        assert ours.resolve(kind, None, plain) == reference.resolve(kind, None, plain)
-
-
 def test_files_read_without_resolving_give_what_resolving_gives(tmp_path, monkeypatch):
     root, outside = tmp_path / "content", tmp_path / "outside.md"
     (root / "a" / "folder.md").mkdir(parents=True)
@@ -314,10 +301,10 @@ def test_files_read_without_resolving_give_what_resolving_gives(tmp_path, monkey
         problems = Problems(tmp_path)
         return [sources.read_text(path, root, problems) for path in paths], [str(p) for p in problems.items]
 
-    assert sources._plain_file_size(root / "a" / "plain.md", root) == 6, "the plain file should skip resolving"
-    assert [sources._plain_file_size(path, root) for path in paths[1:]] == [None] * (len(paths) - 1)
+    assert sources._is_plain_file_inside(root / "a" / "plain.md", root), "the plain file should skip resolving"
+    assert not any(sources._is_plain_file_inside(path, root) for path in paths[1:])
     without_resolving = read_all()
-    monkeypatch.setattr(sources, "_plain_file_size", lambda path, root: None)
+    monkeypatch.setattr(sources, "_is_plain_file_inside", lambda path, root: False)
     assert without_resolving == read_all()
 
 
@@ -357,43 +344,19 @@ def test_settings_block_ends_where_stripping_each_line_finds_its_end(text):
     assert expected == (md and (md.meta.data, md.meta.lines, md.body, md.body_line))
 
 
-def test_yaml_of_the_real_content_is_read_by_libyaml_the_same_way():
-    assert sources._CLoader is not None, "PyYAML was installed without libyaml: big builds will be slow"
-    for path in sorted(CONTENT.rglob("*.yaml")):
-        text = path.read_text()
-        assert sources._fast_node(text) is not None, path
-        assert _parsed(text, pure=False) == _parsed(text, pure=True)
-
-
-def test_deeply_nested_yaml_is_not_given_to_libyaml():
-    # libyaml recurses in C: nesting this deep would crash the whole process.
-    assert sources._fast_node("[" * 100_000 + "]" * 100_000) is None
-    assert sources._fast_node("".join("  " * i + "- \n" for i in range(300))) is None
-
-
-@pytest.mark.parametrize("depth", [sources._C_MAX_DEPTH - 2, sources._C_MAX_DEPTH - 1, sources._C_MAX_DEPTH,
-                                   sources._C_MAX_DEPTH + 1, 400, 2000])
-def test_yaml_nested_deeper_than_libyaml_may_go_gives_what_pure_python_gives(depth):
+@pytest.mark.parametrize("depth", [sources._MAX_DEPTH - 1, sources._MAX_DEPTH, sources._MAX_DEPTH + 1, 400, 2000])
+def test_yaml_nested_deep_gives_what_pure_python_gives(depth):
     for text in ("a: " + "[" * depth + "]" * depth + "\n", "".join(" " * i + "- x:\n" for i in range(depth)),
                  "a: " + "[" * depth + "leaf, b: c" + "]" * depth + "\n"):
         if len(text) <= sources._C_MAX_CHARS:
             assert _parsed(text, pure=False) == _parsed(text, pure=True)
 
 
-def test_a_file_read_for_the_cache_key_is_not_read_again(tmp_path):
-    """sources.already_read: bytes just read (to find a folder's cache key) are used once, and
-    only while their length is still the file's."""
-    from healthlib.errors import Problems
-    from healthlib.sources import _already_read, already_read, read_text
-    page = tmp_path / "page.md"
-    page.write_text("on disk\n", encoding="utf-8")
-    problems = Problems(tmp_path)
-    with already_read({str(page): b"in hand\n"}):
-        assert read_text(page, tmp_path, problems) == "in hand\n"
-        assert read_text(page, tmp_path, problems) == "on disk\n"     # used once
-    with already_read({str(page): b"longer than the file\n"}):
-        assert read_text(page, tmp_path, problems) == "on disk\n"     # the file changed since
-    assert not _already_read and not problems.items
+def test_yaml_of_the_real_content_is_read_by_libyaml_the_same_way():
+    assert sources._CLoader is not None, "PyYAML was installed without libyaml: big builds will be slow"
+    for path in sorted(CONTENT.rglob("*.yaml")):
+        text = path.read_text()
+        assert _parsed(text, pure=False) == _parsed(text, pure=True)
 
 
 class _HasHtml:
@@ -430,10 +393,3 @@ def test_a_text_pickles_to_an_equal_text_with_markup_html(source, html, line):
     again = pickle.loads(pickle.dumps(text, protocol=pickle.HIGHEST_PROTOCOL))
     assert again == text and hash(again) == hash(text) and type(again.html) is markupsafe.Markup
     assert vars(again) == vars(text)
-
-
-@settings(max_examples=3000, deadline=None)
-@given(st.lists(st.sampled_from(list("{}%#a \n") + ["{{", "}}", "{%", "%}", "{#", "#}", "é"]), max_size=30).map("".join))
-def test_finding_template_text_by_its_braces_finds_what_the_regex_finds(text):
-    fast, slow = render.find_leak(text), render.LEAK.search(text)
-    assert (fast and (fast.start(), fast.group())) == (slow and (slow.start(), slow.group()))

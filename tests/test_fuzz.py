@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from healthlib.errors import BuildError
 from healthlib.pipeline import Project, gather, site_files
-from healthlib.write import Writer
+from healthlib.output.write import Writer
 from contentkit import copy_content
 from sitecopy import REPO_ROOT
 

@@ -8,7 +8,7 @@ import gc
 import pytest
 
 from healthlib.pipeline import load
-from healthlib.render import Renderer
+from healthlib.publish.render import Renderer
 from projectkit import build_into, make_project
 
 

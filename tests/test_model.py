@@ -9,7 +9,7 @@ from contentkit import CONTENT, REPO, add_condition, copy_content, line_of, repl
 from healthlib.errors import BuildError
 from healthlib.pipeline import Project
 from healthlib.pipeline import load as load_project
-from healthlib.model import SECTION_IDS, Condition
+from healthlib.content.model import SECTION_IDS, Condition
 
 
 def load(content):

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import yaml
 
-from healthlib.load import CONDITION_FILE, FAQ_FILE
+from healthlib.content.load import CONDITION_FILE, FAQ_FILE
 from healthlib.pipeline import Project, gather
-from healthlib.model import SECTION_IDS
+from healthlib.content.model import SECTION_IDS
 from sitecopy import run_cli
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tiny"

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from healthlib import parallel
+from healthlib.speed import parallel
 from projectkit import REPO, make_project
 from sitecopy import site_digest
 from contentkit import replace_in
@@ -100,24 +100,24 @@ def test_problems_found_in_workers_are_reported_as_in_a_serial_build(tmp_path):
 
 ORDERED_MAP = textwrap.dedent("""
     import json, os
-    from healthlib import parallel
+    from healthlib.speed import parallel
     parallel.THRESHOLD = 2
     def fails_on_7(i):
         if i == 7:
             raise ValueError("seven")
         return i
     try:
-        parallel.ordered_map(fails_on_7, list(range(37)), jobs=2)
+        list(parallel.ordered_imap(fails_on_7, list(range(37)), jobs=2))
         error = None
     except ValueError as exc:
         error = str(exc)
-    results = parallel.ordered_map(lambda i: (i * i, os.getpid()), list(range(37)), jobs=2)
+    results = list(parallel.ordered_imap(lambda i: (i * i, os.getpid()), list(range(37)), jobs=2))
     print(json.dumps({"squares": [r for r, _ in results], "elsewhere": all(p != os.getpid() for _, p in results),
                       "error": error}))
 """)
 
 
-def test_ordered_map_keeps_the_order_and_raises_worker_errors():
+def test_ordered_imap_keeps_the_order_and_raises_worker_errors():
     done = subprocess.run([sys.executable, "-c", ORDERED_MAP], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"squares": [i * i for i in range(37)], "elsewhere": True, "error": "seven"}
@@ -155,11 +155,11 @@ def test_workers_end_when_the_build_is_killed():
     # A build killed with SIGKILL (as the atomic-write tests do) must not leave workers behind.
     script = textwrap.dedent("""
         import os, sys, time
-        from healthlib import parallel
+        from healthlib.speed import parallel
         def work(item):
             os.write(1, f"{os.getpid()}\\n".encode())   # one write: lines of two workers never mix
             time.sleep(120)
-        parallel.ordered_map(work, list(range(parallel.THRESHOLD)), jobs=2)
+        list(parallel.ordered_imap(work, list(range(parallel.THRESHOLD)), jobs=2))
     """)
     proc = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, text=True)
     workers = {int(proc.stdout.readline()) for _ in range(2)}

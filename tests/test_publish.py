@@ -25,11 +25,10 @@ from bs4 import BeautifulSoup
 
 from conftest import REPO_ROOT, html_pages
 import statichost
-from healthlib import seo
+from healthlib.publish import seo
 from healthlib.errors import Problems
-from healthlib.load import load_site
-from healthlib.pipeline import Project, load
-from healthlib.pipeline import Project, build
+from healthlib.content.load import load_site
+from healthlib.pipeline import Project, build, load
 from sitecopy import run_cli
 
 SUB_PATH_BASE = "https://example.org/health/"

@@ -11,11 +11,10 @@ from bs4 import BeautifulSoup
 
 from contentkit import CONTENT, REPO, add_condition, copy_content, render_library
 from healthlib.errors import BuildError
-from healthlib.pipeline import Project, load
-from healthlib.markup import explain_terms, plain_text
-from healthlib.model import GlossaryTerm
-from healthlib.pipeline import Project, build
-from healthlib.render import make_env
+from healthlib.pipeline import Project, build, load
+from healthlib.text.markup import explain_terms, plain_text
+from healthlib.content.model import GlossaryTerm
+from healthlib.publish.render import make_env
 from projectkit import make_project
 
 
@@ -149,7 +148,7 @@ def test_two_builds_of_the_same_content_are_byte_identical(tmp_path):
 
 
 def test_build_py_ends_with_its_output_and_exit_code_and_a_profiler_still_reports(tmp_path):
-    """build.py ends with os._exit: what it printed must still be out, and a profiler's report written."""
+    """What build.py printed is out when it ends, with its exit code, and a profiler still writes its report."""
     import pstats
     out = tmp_path / "site"
     done = subprocess.run([sys.executable, "build.py", "build", "--no-pdf", "--out", str(out)], cwd=REPO,

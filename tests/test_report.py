@@ -14,10 +14,10 @@ from bs4 import BeautifulSoup
 from browser import format_violations, open_page, run_axe
 from contentkit import REPO, replace_in
 import statichost
-from healthlib import check, dashboard
+from healthlib.editor import check, dashboard
 from healthlib.errors import ERROR, WARNING, Problem
 from healthlib.pipeline import Project
-from healthlib.report import github_command
+from healthlib.editor.report import github_command
 from sitecopy import run_cli
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tiny"
@@ -165,7 +165,7 @@ def test_serve_shows_the_dashboard_at_editor_and_never_writes_it(lib, tmp_path):
 
 
 def test_editing_an_editorial_page_rebuilds_the_whole_preview(lib, tmp_path):
-    from healthlib.serve import Preview
+    from healthlib.editor.serve import Preview
     preview = Preview(Project(lib, lib / "content", REPO / "templates", REPO / "static", lib / "site.yaml"),
                       tmp_path / "preview")
     assert preview.scope([lib / "content" / "_pages" / "about.md"]) is None

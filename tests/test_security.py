@@ -24,9 +24,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contentkit import copy_content, render_library
-from healthlib import headers, markup
+from healthlib.publish import headers
+from healthlib.text import markup
 from healthlib.pipeline import Project, load
-from healthlib.render import make_env
+from healthlib.publish.render import make_env
 from sitecopy import COMMANDS, REPO_ROOT, add_lines, build_cmd, first_condition, run_cli
 
 # Each dangerous snippet and the words the report uses for what was removed.

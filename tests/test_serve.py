@@ -20,9 +20,9 @@ import pytest
 from contentkit import REPO, replace_in
 from healthlib.errors import BuildError
 from healthlib.pipeline import Project, build
-from healthlib.serve import Preview, Session, with_reload_script
-from healthlib.watch import InotifyWatcher, PollingWatcher
-from healthlib.write import MARKER, Writer
+from healthlib.editor.serve import Preview, Session, with_reload_script
+from healthlib.editor.watch import InotifyWatcher, PollingWatcher
+from healthlib.output.write import MARKER, Writer
 from servekit import ReloadClient, Server, run_async
 from sitecopy import run_cli
 

@@ -15,7 +15,8 @@ from bs4 import BeautifulSoup
 from browser import format_violations, open_page, run_axe
 from contentkit import REPO, copy_content, replace_in
 
-from healthlib import pdf, pipeline
+from healthlib.publish import pdf
+from healthlib import pipeline
 from healthlib.errors import BuildError
 from healthlib.pipeline import Project, load
 

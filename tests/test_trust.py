@@ -17,7 +17,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from contentkit import REPO, line_of, replace_in
-from healthlib import check, seo
+from healthlib.editor import check
+from healthlib.publish import seo
 from healthlib.errors import BuildError
 from healthlib.pipeline import Project, build
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from .errors import Problems
+from ..errors import Problems
+from . import governance
 from .load import Fields, _markdown, slug_problem
 from .model import EditorialPage, Site
 from .sources import read_text, split_front_matter
-from . import governance
 
 FOLDER = "_pages"
 SETTINGS = ("title", "summary", "status")

@@ -5,16 +5,16 @@ one step, so a reader (or a killed build) only ever sees the old complete site o
 """
 from __future__ import annotations
 
-import ctypes
 import os
-import re
 import shutil
 import stat
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
-from .errors import BuildError, Problem
+from ..util.atomic import atomic_write
+from ..errors import BuildError, Problem
+from ..util.libc import libc
 
 # Left in every output folder so the build knows the folder is its own to replace. It lists the
 # files the build made: a file of anyone else's found there stops the next build instead of
@@ -100,15 +100,7 @@ class Writer:
             if not target.parent.resolve().is_relative_to(out):      # a folder linked out of the site
                 raise BuildError([Problem(key, None, "output path must stay inside the site folder.")])
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(writes[key])
-                os.chmod(tmp, 0o644)
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            atomic_write(target, writes[key])
         gone = sorted(map(_key, removed))
         for key in gone:
             target = out / key
@@ -151,30 +143,13 @@ class Writer:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _fill(tmp: str, files: dict[str, bytes], reused: set[str], current: str | None,
-          reuse: bool) -> None:
+def _fill(tmp: str, files: dict[str, bytes], reused: set[str], current: str | None, reuse: bool) -> None:
     """Make the folder `tmp` hold exactly `files`. With `reuse`, tmp holds an older site: what the
     new one lacks is removed, and a file already linked to the current site's same bytes stays.
-    A file whose bytes the current site has is hard-linked from it, not written again. Files are
-    never written in place (they may be links to the current site's): replaced ones are unlinked.
-    Plain strings and os calls: pathlib's objects cost more than the system calls here."""
+    A file whose bytes the current site has is hard-linked from it, not written again."""
     folders, old = _tree(tmp) if reuse else ({""}, {})
-    needed = {""}
-    for key in files:
-        folder = key.rpartition("/")[0]
-        while folder not in needed:
-            needed.add(folder)
-            folder = folder.rpartition("/")[0]
-    for key in old.keys() - files.keys():
-        os.unlink(f"{tmp}/{key}")
-    for folder in sorted(folders - needed, key=len, reverse=True):   # emptied above; deepest first
-        os.rmdir(f"{tmp}/{folder}")
-    folders &= needed
-
-    # Each top-level folder's files are put by one call, which makes that folder's own
-    # subfolders; it is given only the folders already under it (a copy of every folder for
-    # each call grew with the square of the site's size).
-    by_top: dict[str, set[str]] = {}
+    folders = _remove_unneeded(tmp, files, folders, old)
+    by_top: dict[str, set[str]] = {}        # the folders already made, by top-level folder
     for folder in folders:
         by_top.setdefault(folder.partition("/")[0], set()).add(folder)
 
@@ -190,30 +165,40 @@ def _fill(tmp: str, files: dict[str, bytes], reused: set[str], current: str | No
             if key in old:
                 if source is not None and old[key] is not None and old[key] == _inode(source):
                     continue
-                os.unlink(target)
+                os.unlink(target)       # never written in place: it may be a link to the current site's
             if source is None or not _link(source, target):
                 _write_file(target, data)
 
-    # Making a file or folder is the slow part of a cold build, in the kernel, and a thread
-    # waiting on it lets go of the GIL: top-level folders (one per condition) with files to
-    # write anew are filled by several threads. Linking files the current site has is cheap:
-    # threads would only contend for the GIL (a warm rebuild was 0.1 s slower with them).
     groups: dict[str, list[str]] = {}
     for key in sorted(files):
         top, slash, _ = key.partition("/")
         groups.setdefault(top if slash else "", []).append(key)
+    # Making files is the slow part, in the kernel, which lets go of the GIL: folders with new
+    # files are filled by several threads; linking is cheap, and threads would only contend.
     fresh = [top for top, keys in groups.items() if top and any(key not in reused for key in keys)]
     threaded = set(fresh) if len(fresh) >= THREADS_FROM else set()
     for top, keys in groups.items():
         if top not in threaded:
             put(top, keys)
     if threaded:
-        # One task a thread, each an even share of the folders (a future per folder cost more
-        # than the work it waited for).
         shares = [fresh[i::WRITE_THREADS] for i in range(WRITE_THREADS)]
         with ThreadPoolExecutor(WRITE_THREADS) as pool:
-            for done in pool.map(lambda share: [put(top, groups[top]) for top in share], shares):   # re-raises a thread's error
-                pass
+            list(pool.map(lambda share: [put(top, groups[top]) for top in share], shares))   # re-raises
+
+
+def _remove_unneeded(tmp: str, files: dict[str, bytes], folders: set[str], old: dict) -> set[str]:
+    """Remove the files and folders of `tmp` that `files` does not need; the folders left."""
+    needed = {""}
+    for key in files:
+        folder = key.rpartition("/")[0]
+        while folder not in needed:
+            needed.add(folder)
+            folder = folder.rpartition("/")[0]
+    for key in old.keys() - files.keys():
+        os.unlink(f"{tmp}/{key}")
+    for folder in sorted(folders - needed, key=len, reverse=True):   # emptied above; deepest first
+        os.rmdir(f"{tmp}/{folder}")
+    return folders & needed
 
 
 def _tree(root: str) -> tuple[set[str], dict[str, tuple | None]]:
@@ -275,15 +260,8 @@ def _plain_bytes(path: str | Path, size: int | None = None) -> bytes | None:
 
 
 def _write_file(path: str, data: bytes) -> None:
-    """Write a new file by os.open/os.write: open() adds four system calls, and each call a
-    writing thread makes lets go of the GIL and waits to take it back."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)   # umask applies, as for open()
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-    finally:
-        os.close(fd)
+    with open(path, "wb") as f:
+        f.write(data)
 
 
 def _link(existing: str, target: str) -> bool:
@@ -331,14 +309,8 @@ def _not_made(out: Path) -> list[str]:
     return sorted(set(found) - made)
 
 
-# Names separated by single slashes, none of them '.' or '..': what as_posix() returns unchanged.
-_PLAIN_KEY = re.compile(r"(?!\.\.?(?:/|$))[^/]+(?:/(?!\.\.?(?:/|$))[^/]+)*")
-
-
 def _key(path: str) -> str:
     """A page's place in the site, refused if it would leave the site folder."""
-    if _PLAIN_KEY.fullmatch(path):   # already in the form PurePosixPath gives (nearly every path)
-        return path
     rel = PurePosixPath(path)
     if rel.is_absolute() or ".." in rel.parts or not rel.parts:
         raise BuildError([Problem(path, None, "output path must stay inside the site folder.")])
@@ -346,10 +318,7 @@ def _key(path: str) -> str:
 
 
 _RENAME_EXCHANGE = 2
-# The C library is already loaded: CDLL(None) finds its functions without find_library, which
-# runs `ldconfig -p` (9 ms of every build).
-_libc = ctypes.CDLL(None, use_errno=True)
-_renameat2 = getattr(_libc, "renameat2", None)
+_renameat2 = getattr(libc, "renameat2", None)
 _AT_FDCWD = -100
 
 

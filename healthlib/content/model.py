@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from markupsafe import Markup
 
-from .errors import Problem
-from .markup import plain_text
+from ..errors import Problem
+from ..text.markup import plain_text
 
 
 @dataclass(frozen=True)
@@ -175,13 +176,30 @@ class Condition(Listing):
     faq: tuple[FaqEntry, ...] = ()
     folder: Path | None = None
     sign_off: SignOff | None = None
-    lines: tuple[tuple[str, int], ...] = ()     # condition.yaml: the line of each top-level setting
 
-    def line(self, name: str) -> int | None:
-        return dict(self.lines).get(name)
+    # Each file's parsed YAML (sources.Doc) and its other texts by line (a section's Markdown):
+    # where checks find what an editor wrote, read when a check needs a line.
+    located: tuple[tuple[str, object, tuple[tuple[int, str], ...]], ...] = field(default=(), compare=False, repr=False)
 
     def section(self, section_id: str) -> Section:
         return next(s for s in self.sections if s.id == section_id)
+
+    def line_of(self, file_name: str, pattern: re.Pattern | str) -> int | None:
+        """The line of `file_name` where `pattern` (text, or a regex) is first written."""
+        for name, doc, texts in self.located:
+            if name != file_name:
+                continue
+            for line, text in sorted((*doc.scalars, *texts), key=lambda piece: piece[0]):
+                at = pattern.search(text) if isinstance(pattern, re.Pattern) else None
+                start = at.start() if at else (text.find(pattern) if isinstance(pattern, str) else -1)
+                if start >= 0:
+                    return line + text.count("\n", 0, start)
+        return None
+
+    def setting_line(self, file_name: str, *key) -> int | None:
+        """The line of a setting (its key path, e.g. 'sign_off') in one of the condition's YAML files."""
+        doc = next((doc for name, doc, _ in self.located if name == file_name), None)
+        return doc.line(*key) if doc is not None else None
 
     def listing(self) -> Listing:
         return Listing(*(getattr(self, f.name) for f in fields(Listing)))
@@ -192,6 +210,7 @@ class GlossaryTerm:
     term: str
     means: str
     forms: tuple[str, ...] = ()
+    line: int | None = field(default=None, compare=False, repr=False)   # of its meaning, in glossary.yaml
 
     @property
     def spellings(self) -> tuple[str, ...]:

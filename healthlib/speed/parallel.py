@@ -1,9 +1,8 @@
-"""Use every core for the slow per-condition work (loading, rendering), keeping results in order.
+"""Use every core for per-condition work, keeping results in the order of the input.
 
-Worker processes are forked, so they start with everything the parent has already loaded (the
-library, the templates) without pickling it; only the results travel back. Results come back
-in the order of the input, so a parallel build adds files, problems and pages in exactly the
-order a serial one does, and writes the same bytes (tests/test_parallel.py).
+Workers are forked, so they start with what the parent has loaded (templates, settings) and
+only results travel back; the same order means a parallel build writes the same bytes as a
+serial one (tests/test_parallel.py).
 """
 from __future__ import annotations
 
@@ -12,12 +11,9 @@ import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 
-# Below this many items a pool costs more (about 20 ms a worker to start) than it saves.
-THRESHOLD = 48
-# Work goes out in chunks that shrink as it runs out ("guided" scheduling): big ones first, for
-# few round trips, and small ones at the end, so that no worker is left alone with a big last
-# chunk while the others wait (with equal chunks that wait was 0.3 s of a 3 s stage). Capped,
-# so that a chunk's results (pages, in the render stage) stay a few megabytes.
+THRESHOLD = 48    # below this many items starting workers costs more than it saves
+# Chunks shrink as work runs out ("guided" scheduling), so no worker is left alone with a big
+# last chunk; capped so that a chunk's pages stay a few megabytes.
 MIN_CHUNK = 4
 MAX_CHUNK = 100
 
@@ -50,9 +46,9 @@ _work: Callable | None = None   # what the forked workers run, set just before f
 def _die_with_parent(parent: int) -> None:
     """A worker ends when the build process ends, even by SIGKILL, instead of lingering."""
     try:
-        import ctypes
+        from ..util.libc import libc
         PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):   # not Linux: nothing to set
         pass
     if os.getppid() != parent:   # the parent died before prctl took effect
@@ -74,22 +70,15 @@ def guided_chunks(count: int, workers: int) -> list[tuple[int, int]]:
     return chunks
 
 
-def ordered_map(work: Callable, items: Sequence, jobs: int | None = None) -> list:
-    """[work(item) for item in items], across processes when that helps; same order either way.
-
-    `work` may be a closure or bound method: workers are forked, so nothing of it is pickled.
-    Its results must pickle. An exception in a worker is raised here."""
-    return list(ordered_imap(work, items, jobs))
-
-
 def ordered_imap(work: Callable, items: Sequence, jobs: int | None = None) -> Iterator:
-    """ordered_map, each result given as soon as it and those before it are back, so that the
-    caller's own work on them (storing them in the cache) runs while the workers still do theirs."""
+    """map(work, items), across processes when that helps, each result given as soon as it and
+    those before it are back. `work` may be a closure (workers are forked, so nothing of it is
+    pickled); its results must pickle. An exception in a worker is raised here."""
     workers = workers_for(len(items), jobs)
     if workers == 1:
         yield from map(work, items)
         return
-    # Imported here: a rebuild that renders a few pages needs no pool (20 ms of imports).
+    # Imported here: most rebuilds need no pool.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     global _work

@@ -8,17 +8,17 @@ Nothing here writes the site: PDFs go to the Writer like every other file.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BuildError, Problem
-from .model import Condition
+from ..errors import BuildError, Problem
+from ..util.atomic import atomic_write
+from ..util.hashing import digest
+from ..content.model import Condition
 
 # Bump when this module changes how a PDF is made, so old cache entries are not reused.
 CACHE_FORMAT = "sheet-pdf-1"
@@ -97,7 +97,7 @@ def render(page: str, files: Mapping[str, bytes], root: str, paper: Paper) -> by
         html = weasyprint.HTML(string=files[page].decode("utf-8"), base_url=root + page,
                                url_fetcher=SiteFiles(fail_on_errors=True))
         # No dates in the metadata and a fixed identifier: the same sheet gives the same bytes.
-        return html.write_pdf(stylesheets=[page_size], pdf_identifier=_digest(files[page], paper.id)[:32].encode(),
+        return html.write_pdf(stylesheets=[page_size], pdf_identifier=digest(files[page], paper.id)[:32].encode(),
                               pdf_tags=True)
     except FatalURLFetchingError as exc:
         raise BuildError([Problem(page, None, f"cannot make the {paper.label} PDF: {exc.__cause__ or exc}. "
@@ -111,17 +111,9 @@ def _mime(path: str) -> str:
         path.rpartition(".")[2], "application/octet-stream")
 
 
-def _digest(*parts: bytes | str) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        data = part.encode("utf-8") if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "big") + data)   # length-prefixed: no two inputs collide
-    return h.hexdigest()
-
-
 def _key(html: bytes, styles: bytes, root: str, paper: Paper) -> str:
     import weasyprint
-    return _digest(CACHE_FORMAT, weasyprint.__version__, html, styles, root, paper.id, paper.size)
+    return digest(CACHE_FORMAT, weasyprint.__version__, html, styles, root, paper.id, paper.size)
 
 
 class _Cache:
@@ -150,10 +142,7 @@ class _Cache:
             return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".pdf")
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(tmp, self._path(key))
+            atomic_write(self._path(key), data)
         except OSError:
             pass                    # a cache that cannot be written only costs time
 

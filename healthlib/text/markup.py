@@ -97,13 +97,10 @@ def sanitize(raw_html: str) -> tuple[str, list[tuple[str, str]]]:
     return clean, _removed_parts(raw_html)
 
 
-# Most list items and many paragraphs are plain sentences, with no character that Markdown,
-# SmartyPants or the sanitizer would change. They skip Python-Markdown (about 130 µs a call,
-# most of a big build) and get the very same HTML: tests/test_fast_paths.py proves it.
+# Plain sentences (nothing Markdown, SmartyPants or the sanitizer would change) skip
+# Python-Markdown, the dearest part of loading, for the same HTML (tests/test_fast_paths.py).
 _NOT_PLAIN = re.compile(r"[^\w \n,.;:?!()%/-]|_|\.\.|--|^[ \d-]| $", re.MULTILINE)
-# The same test for one line (most list items), without a regex alternation tried at every
-# character: the allowed characters in one run, the start and end checked once, the pairs by
-# substring (tests/test_fast_paths.py proves it agrees with _NOT_PLAIN).
+# The same test for one line (most list items), without an alternation tried at every character.
 _PLAIN_LINE = re.compile(r"(?![ \d-])[\w ,.;:?!()%/-]*")
 _PARAGRAPH_BREAK = re.compile(r"\n\n+")
 # SmartyPants makes an apostrophe between two letters a right single quote (don't, team's).
@@ -314,24 +311,15 @@ def explain_terms(page_html: str, glossary, skip: tuple[str, ...] = ()) -> str:
     return "".join(explainer.out)
 
 
-# The glossary pass was the largest part of rendering: HTMLParser, or any Python loop over a
-# page's 600 tags, costs milliseconds a page. But the pages the templates make are well-formed,
-# and only a few tags change what may be explained (<main> and the NO_EXPLAIN tags). So C-level
-# regexes check that the page is made only of the tokens below, each of which HTMLParser reads
-# just so and writes back unchanged, and stop only at those few tags; the terms are then looked
-# for with bytes.find in the text that may be explained, and each place found is checked to be
-# in text (not in a tag or a character reference). Any page the regexes are not sure of goes to
-# HTMLParser, and tests/test_fast_paths.py checks that both give the same page.
-#
-# The regexes read the page encoded as ASCII, each other character replaced by '?', so that
-# positions in the bytes are positions in the string. In a page they take, every '<' starts a
-# token and no tag or comment holds '<' or '>' inside.
+# The glossary pass's fast path: HTMLParser over every tag was the largest part of rendering.
+# Regexes check that a page is made only of tokens HTMLParser would write back unchanged, stopping
+# at the few tags that change what may be explained; terms are then found with bytes.find. Any
+# page they are not sure of goes to HTMLParser (tests/test_fast_paths.py: the same page). They read
+# the page as ASCII bytes, other characters replaced by '?', so byte positions are string positions.
 _WS = r"[ \t\n\r\f]"
 _NAME_END = r"[ \t\n\r\f/>]"
-# A repeated group is made atomic, (?>(?:...)*), not possessive, (?:...)*+: before Python 3.11.5 a
-# possessive group matched where it must not (CPython gh-106052, gh-100061), so on Debian 12's
-# Python 3.11.2 every page went to HTMLParser (rendering 4x slower) and an odd one came out
-# different. A possessive repeat of one character class, [^<]*+, is not affected.
+# Repeated groups are atomic, (?>(?:...)*), never possessive: before Python 3.11.5 a possessive
+# group matched where it must not (CPython gh-106052); one character class, [^<]*+, is safe.
 _ATTRIBUTES = (rf"""(?>(?:{_WS}++[a-zA-Z_:][-a-zA-Z0-9_:.]*+(?>(?:="[^"<>]*+"|='[^'<>]*+')?))*)"""
                rf"""{_WS}*+""")
 _BLOCKING = NO_EXPLAIN - VOID
@@ -363,10 +351,8 @@ _PLAIN = rf"""(?>(?:[^<]*+(?:
     | <!--(?>(?:[^<>-]|-(?!-))*)-->
     | <![dD][oO][cC][tT][yY][pP][eE][^<>]*+>
     ))*)[^<]*+"""
-# Then the next significant token: a whole element never explained with plain content (which
-# changes nothing around it: HTMLParser pushes and pops it), or the start or end tag of <main>
-# or of such an element. Matched one after the other from the start of the page, so that each
-# token is read from its first character, as HTMLParser reads it.
+# Then the next significant token: a whole never-explained element with plain content, or a start
+# or end tag of <main> or of such an element; matched in turn from the page's start, as HTMLParser reads.
 _SEGMENT = re.compile(rf"""{_PLAIN}(?:
       (?P<hole><(?P<name>{_one_of(_BLOCKING - _RAW_TEXT)}){_ATTRIBUTES}>{_PLAIN}</(?P=name)>
              | <script{_ATTRIBUTES}>[^<]*+</script>
@@ -451,9 +437,7 @@ class _TermFinder:
         self.ends = [end for _, end in regions]
         self.keys: list[tuple[bytes, ...] | None] = [None] * len(patterns)
         if spellings is not None and (text.isascii() or not any(c in text for c in _LIKE_ASCII_LETTERS)):
-            # No character of the page is one a regex takes for an ASCII letter: so an ASCII term
-            # can only match where bytes.find finds, in the lower-cased page, the start its
-            # spellings share.
+            # No character a regex takes for an ASCII letter: a term can only start where bytes.find finds it.
             self.keys = [_search_keys(tuple(ss)) for ss in spellings]
         self.lower = page[self.starts[0]:self.ends[-1]].lower()
         self.next_at: dict[bytes, int] = {}

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import jinja2
 
-from . import governance
-from .errors import Problem, Problems
-from .model import STATUSES, Condition
+from ..content import governance
+from ..content.model import STATUSES, Condition
+from ..errors import Problem, Problems
 
 _PAGE_TYPE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
 _STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
@@ -57,8 +57,8 @@ def pdf_pages(data: bytes) -> int:
 def sheet_pages(library, project) -> tuple[dict[str, dict[str, int]], str | None]:
     """slug -> {paper: pages} of each sheet's PDF, made as the build makes them (and from the same
     cache, so after a build this costs no rendering); or why they could not be counted."""
-    from . import pdf
-    from .render import Renderer
+    from ..publish import pdf
+    from ..publish.render import Renderer
     reason = pdf.unavailable()
     if reason:
         return {}, reason.split(". To make them")[0] + "."

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import ctypes.util
 import os
 import struct
 import time
@@ -80,7 +79,7 @@ class PollingWatcher:
         def tick():
             started = time.perf_counter()
             _report(self.changes(), on_change)
-            # A large library takes a while to scan: never spend more than a fifth of the time on it.
+            # A large library takes a while to scan: keep polling from taking most of the time.
             self._handle = loop.call_later(max(self.interval, 5 * (time.perf_counter() - started)), tick)
 
         self._handle = loop.call_later(self.interval, tick)
@@ -105,7 +104,7 @@ class InotifyWatcher:
     """Kernel notifications for every folder under `folders` (new folders included) and `files`."""
 
     def __init__(self, folders: Iterable[Path], files: Iterable[Path] = ()):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        from ..util.libc import libc
         self._add_watch = libc.inotify_add_watch
         self.fd = libc.inotify_init1(_IN_NONBLOCK | _IN_CLOEXEC)
         if self.fd < 0:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -11,28 +10,11 @@ from urllib.parse import urlsplit
 import jinja2
 import markupsafe
 
-from . import governance, headers, markup, seo
-from .errors import BuildError, Problem
-from .model import Condition, GlossaryTerm, Library, Site
-
-# Anything that looks like template syntax or an unfilled key must never reach a reader.
-LEAK = markup.TEMPLATE_TEXT
-
-
-def find_leak(html: str) -> re.Match | None:
-    """LEAK.search(html), found sooner: every pair LEAK looks for has a brace at one end, str.find
-    finds a brace at memory speed, and a page has a few dozen (its JSON-LD); the regex itself
-    steps through every character, a tenth of a condition page's rendering. It runs only when a
-    brace has a pair's other half beside it. tests/test_fast_paths.py proves the same result."""
-    for brace, step, halves in (("{", 1, "{%#"), ("}", -1, "}%#")):
-        at = html.find(brace)
-        while at != -1:
-            beside = at + step
-            if 0 <= beside < len(html) and html[beside] in halves:
-                return LEAK.search(html)
-            at = html.find(brace, at + 1)
-    return None
-
+from . import headers, seo
+from ..content import governance
+from ..text import markup
+from ..errors import BuildError, Problem
+from ..content.model import Condition, GlossaryTerm, Library, Site
 
 @dataclass(frozen=True)
 class Asset:
@@ -60,11 +42,9 @@ def _longdate(value) -> str:
 
 
 class _Once:
-    """once(macro, *args, **kwargs): the macro's output for these arguments, made the first time
-    and reused on every later page of the build (the sheet's medicines table and blank lines
-    were a third of its rendering). Sound because a macro imported without context, as the
-    templates import components.html, sees only its arguments and the environment's globals.
-    Only for arguments that do not change from page to page."""
+    """once(macro, *args, **kwargs): the macro's output for these arguments, made once a build and
+    reused (the sheet's blank rows). Sound because a macro imported without context sees only its
+    arguments and the globals; only for arguments that do not change from page to page."""
 
     def __init__(self):
         self.made: dict[tuple, object] = {}
@@ -80,11 +60,8 @@ _escape_inner = getattr(markupsafe, "_escape_inner", None)
 
 
 def fast_escape(value, _str=str, _markup=markupsafe.Markup, _new=str.__new__):
-    """markupsafe.escape, the same text, without its Python-level Markup constructor: a str is
-    escaped by markupsafe's own C code and wrapped directly, and Markup is returned as it is (it
-    is immutable, and escape would only copy it). Compiled templates call it for every value
-    they show, 300 a page: it was a tenth of rendering. tests/test_fast_paths.py proves it
-    gives what escape gives."""
+    """markupsafe.escape without its Python-level Markup constructor: templates call it for every
+    value they show (tests/test_fast_paths.py: the same text)."""
     kind = type(value)
     if kind is _str and _escape_inner is not None:
         return _new(_markup, _escape_inner(value))
@@ -180,7 +157,7 @@ class Renderer:
         condition = context.get("condition")
         if template == "condition.html":
             html = markup.explain_terms(html, self.glossary, skip=(condition.title, *condition.other_names))
-        leak = find_leak(html)
+        leak = markup.TEMPLATE_TEXT.search(html)
         if leak:
             line = html.count("\n", 0, leak.start()) + 1
             raise BuildError([Problem(out_path, line, f"unrendered template text '{leak.group(0)}' would be "

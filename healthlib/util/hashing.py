@@ -10,7 +10,7 @@ def digest(*parts: bytes | str) -> str:
     h = hashlib.sha256()
     for part in parts:
         data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "little"))
+        h.update(len(data).to_bytes(8, "big"))
         h.update(data)
     return h.hexdigest()
 

@@ -1,22 +1,11 @@
 """`build.py serve`: a live preview for editors.
 
-The site is built into a preview folder the build owns (default `.cache/preview/`, never
-`site/`), served on 127.0.0.1, and rebuilt when content, templates, static files or site.yaml
-change. An edit inside one condition's folder makes that condition again and the library pages (the
-A to Z index lists every summary), through the same pipeline as `build` with the results kept
-in memory (incremental.MemoryStore); anything else rebuilds everything. Only
-files whose bytes changed are written, each atomically (Writer.update).
-
-Browsers reload through the livereload protocol: the `livereload` package's client script
-and websocket handler. Its `Server` class is not used: it adds a `/forcereload` endpoint that
-lets any page reload every browser, serves symbolic links that point out of its folder, and
-ignores changes that come within 3 seconds of a reload. Here the websocket only listens
-(hello, info), files are served only from inside the preview folder, and the reload script is
-added to HTML responses as they are served, never to the files on disk.
-
-When content is broken, nothing is written (the last good build stays on disk) and every page
-is answered with an error page listing each `path:line: message`; it reloads by itself once
-the problem is fixed.
+The site is built into a preview folder the build owns (default `.cache/preview/`), served on
+127.0.0.1 and rebuilt through the same pipeline as `build` when a source changes, with earlier
+results kept in memory (MemoryStore); only files whose bytes changed are written, each
+atomically. Browsers reload through the livereload protocol (the `livereload` package's client
+and websocket handler, not its Server, which serves links out of its folder and lets any page
+reload every browser). Broken content writes nothing: every page then lists each problem.
 """
 from __future__ import annotations
 
@@ -34,18 +23,19 @@ from urllib.parse import urlsplit
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import httpserver, netutil, web
 
-from . import editorial
-from .errors import BuildError, Problem
-from .incremental import MemoryStore
-from .load import GLOSSARY_FILE
-from .pipeline import Project, gather, site_files
-from .render import Renderer
+from ..content import editorial
+from ..errors import BuildError, Problem
+from ..speed.incremental import MemoryStore
+from ..content.load import GLOSSARY_FILE
+from ..pipeline import Project, gather, site_files
+from ..publish.render import Renderer
 from .watch import watcher_for
-from .write import MARKER, Writer
+from ..output.write import MARKER, Writer
 
 QUIET_S = 0.05        # a save is often several writes: rebuild once they have stopped this long
 MAX_WAIT_S = 1.0      # ... but never wait longer than this while files keep changing
 RELOAD_SCRIPT = b'<script src="/livereload.js"></script>'
+ERROR_PAGE = (Path(__file__).parent / "preview-error.html").read_text(encoding="utf-8")
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
@@ -159,30 +149,7 @@ class Preview:
     def error_page(self) -> bytes:
         items = "\n".join(f"<li><code>{html.escape(p.path, quote=False)}{f':{p.line}' if p.line else ''}</code>: "
                           f"{html.escape(p.message, quote=False)}</li>" for p in self.errors)
-        return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Preview: something in the content needs fixing</title>
-<style>
-body {{ font: 1.125rem/1.5 system-ui, sans-serif; max-width: 48rem; margin: 2rem auto; padding: 0 1rem; }}
-li {{ margin: 0.75rem 0; }} code {{ font-weight: bold; overflow-wrap: anywhere; }}
-</style>
-</head>
-<body>
-<main>
-<h1>The preview cannot be updated yet</h1>
-<p>Something in the content needs fixing. Fix each problem below in the file and line it names,
-then save. This page reloads by itself when the problems are fixed.</p>
-<p>Until then, the last version that worked is kept.</p>
-<ol class="problems">
-{items}
-</ol>
-</main>
-</body>
-</html>
-""".encode("utf-8")
+        return ERROR_PAGE.replace("{problems}", items).encode("utf-8")
 
 
 def with_reload_script(page: bytes) -> bytes:
@@ -267,11 +234,8 @@ def _generation_cookie(request) -> str:
 
 
 class _ReloadSocket(_LocalOnly, LiveReloadHandler):
-    """The livereload protocol, minus commands: a browser says hello and then only listens.
-
-    A page that was served just before a rebuild may connect just after the reload message
-    went out; the cookie served with the page says which build it shows, so it is told to
-    reload as soon as it has said hello."""
+    """The livereload protocol, minus commands: a browser says hello, then only listens. A page
+    served just before a rebuild is told to reload at once (its cookie says which build it shows)."""
 
     def initialize(self, preview: Preview):
         self.preview = preview

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cache import code_version, folder_key
-from .hashing import digest, tree_digest
-from .model import Made
+from ..util.hashing import digest, tree_digest
+from ..content.model import Made
 from .parallel import ordered_imap
-from .render import Renderer
+from ..publish.render import Renderer
 
 Current = Callable[[str], bytes | None]   # a page's bytes in the site as it is, or None
 

@@ -9,14 +9,16 @@ on today's date or only warn run in `check_problems`, from `build.py check`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from .errors import Problems
+from ..errors import Problems
 from .model import STATUSES, Change, Condition, Library, SignOff, Site
 from .sources import parse_yaml, read_text
 
+CONDITION_FILE = "condition.yaml"
 SITE_SETTINGS = ("demonstration", "review_cycle_years", "feedback", "required_pages")
 CONDITION_SETTINGS = ("status", "sign_off", "changes")
 DOCS = "docs/content-format.md"
@@ -101,8 +103,7 @@ def _changes(f) -> tuple[Change, ...]:
 
 def condition_settings(f) -> dict:
     """The Condition fields of CONDITION_SETTINGS, and the line of each top-level setting."""
-    lines = tuple((name, f.line(name)) for name in f.data if isinstance(name, str) and f.line(name))
-    return {"status": status_setting(f), "sign_off": _sign_off(f), "changes": _changes(f), "lines": lines}
+    return {"status": status_setting(f), "sign_off": _sign_off(f), "changes": _changes(f)}
 
 
 # ------------------------------------------------------------------ rules
@@ -120,7 +121,7 @@ def condition_problems(site: Site, c: Condition, problems: Problems) -> None:
     cycle = site.review_cycle_years
     latest = add_years(c.last_reviewed, cycle)
     if c.next_review_due > latest:
-        problems.error(c.folder / "condition.yaml", c.line("next_review_due"),
+        problems.error(c.folder / CONDITION_FILE, c.setting_line(CONDITION_FILE, "next_review_due"),
                        f"'next_review_due' ({c.next_review_due}) is more than {cycle} year(s) after "
                        f"'last_reviewed' ({c.last_reviewed}), the longest review cycle site.yaml allows "
                        f"('review_cycle_years'). Set it to {latest} or sooner.")
@@ -164,24 +165,28 @@ def feedback_href(site: Site, title: str, url: str) -> str:
     return f"mailto:{address}?subject={quote(f'Feedback on {title} ({url})', safe='')}"
 
 
+def _sign_off_and_history(c: Condition, site: Site, today: dt.date, problems: Problems) -> None:
+    path, at = c.folder / CONDITION_FILE, functools.partial(c.setting_line, CONDITION_FILE)
+    if c.sign_off is None and c.status == "published" and not site.demonstration:
+        problems.warn(path, at("title"), "no clinician has signed off this page. Add 'sign_off:' with "
+                      f"the 'name', 'role' and 'date' of the clinician who approved it (see {DOCS}).")
+    if c.sign_off and c.sign_off.date > today:
+        problems.warn(path, at("sign_off"), f"the sign-off date {c.sign_off.date} has not come yet.")
+    elif c.sign_off and c.sign_off.date < c.last_reviewed:
+        problems.warn(path, at("sign_off"), f"the sign-off ({c.sign_off.date}) is older than the last "
+                      f"review ({c.last_reviewed}): ask a clinician to approve the reviewed page, then "
+                      "update 'sign_off'.")
+    if c.changes and c.changes[0].date > today:
+        problems.warn(path, at("changes"), f"the newest change is dated {c.changes[0].date}, a day "
+                      "that has not come yet.")
+
+
 def check_problems(library: Library, problems: Problems, today: dt.date, project) -> None:
-    """What `build.py check` adds: sign-offs, page history against today, the feedback address
-    and the editorial pages site.yaml requires."""
+    """What `build.py check` adds: sign-offs, page history against today, links to drafts, the
+    feedback address and the editorial pages site.yaml requires."""
     site = library.site
     for c in library.conditions:
-        path = c.folder / "condition.yaml"
-        if c.sign_off is None and c.status == "published" and not site.demonstration:
-            problems.warn(path, c.line("title"), "no clinician has signed off this page. Add 'sign_off:' with "
-                          f"the 'name', 'role' and 'date' of the clinician who approved it (see {DOCS}).")
-        if c.sign_off and c.sign_off.date > today:
-            problems.warn(path, c.line("sign_off"), f"the sign-off date {c.sign_off.date} has not come yet.")
-        elif c.sign_off and c.sign_off.date < c.last_reviewed:
-            problems.warn(path, c.line("sign_off"), f"the sign-off ({c.sign_off.date}) is older than the last "
-                          f"review ({c.last_reviewed}): ask a clinician to approve the reviewed page, then "
-                          "update 'sign_off'.")
-        if c.changes and c.changes[0].date > today:
-            problems.warn(path, c.line("changes"), f"the newest change is dated {c.changes[0].date}, a day "
-                          "that has not come yet.")
+        _sign_off_and_history(c, site, today, problems)
     _links_to_drafts(library, problems)
     if not site.feedback and not site.demonstration:
         problems.warn(project.site_file, None, "there is no 'feedback' address, so pages cannot "
@@ -198,16 +203,15 @@ def check_problems(library: Library, problems: Problems, today: dt.date, project
 
 def _links_to_drafts(library: Library, problems: Problems) -> None:
     """A published page that links to a draft would have a broken link: the build leaves drafts out."""
-    from .check import _content_files, find_line    # check calls this module: it is loaded already
     drafts = [c.slug for c in library.conditions if c.status != "published"]
     for c in (c for c in library.conditions if c.status == "published" and drafts):
         for slug in drafts:
             link = re.compile(rf"\]\(\.\./{re.escape(slug)}(?:[/#)]|$)")
-            for path in _content_files(c):
-                line = find_line(path, link)
+            for name, _, _ in c.located:
+                line = c.line_of(name, link)
                 if line is not None:
-                    problems.warn(path, line, f"this links to '{slug}', which is a draft: the published site "
-                                  "will not have it. Remove the link, or publish that page first.")
+                    problems.warn(c.folder / name, line, f"this links to '{slug}', which is a draft: the "
+                                  "published site will not have it. Remove the link, or publish that page first.")
 
 
 def demonstration_summary(library: Library) -> str | None:

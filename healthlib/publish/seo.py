@@ -13,7 +13,7 @@ import re
 
 from markupsafe import Markup
 
-from .model import Condition, Library, Site
+from ..content.model import Condition, Library, Site
 
 SCHEMA_ORG = "https://schema.org"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -144,12 +144,9 @@ _CLOSING_BRACES = re.compile(r"\}(?=\})")
 
 
 def script_json(data: dict) -> Markup:
-    """JSON for a <script type="application/ld+json"> element.
-
-    '<', '>' and '&' become \\u escapes, so text can never close the script element ('</script>')
-    or open a comment. Compact (the json module's C encoder: an indented dump runs in pure Python,
-    a tenth of rendering), with a space between closing braces, so that no '}}' appears (the
-    renderer refuses it); '{%' cannot appear, and content holding '}}' is refused when loaded."""
+    """JSON for a <script type="application/ld+json"> element: '<', '>' and '&' escaped so text
+    can never close the script, compact, and with a space between closing braces, so that no '}}'
+    appears (the renderer refuses it; content holding '}}' is refused when loaded)."""
     text = _CLOSING_BRACES.sub("} ", json.dumps(data, ensure_ascii=False))
     for char in "<>&":
         text = text.replace(char, f"\\u{ord(char):04x}")

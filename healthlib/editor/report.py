@@ -7,12 +7,11 @@ html: the editors' dashboard (dashboard.py), written to --output or printed.
 """
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-from .errors import Problem
+from ..errors import Problem
+from ..util.atomic import atomic_write
 
 FORMATS = ("github", "html")
 
@@ -33,15 +32,6 @@ def github_command(problem: Problem) -> str:
     return f"::{kind} {','.join(properties)}::{escape_data(problem.message)}"
 
 
-def write_file(path: Path, text: str) -> None:
-    """Write `text` whole or not at all: a reader (serve's /_editor/) never sees half a page."""
-    path = Path(path).absolute()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(tmp, path)
-
-
 def emit(report, project, args, verdict: str) -> None:
     """Print or write the report in args.format; `verdict` (the text format's last line) goes to stderr."""
     if args.format == "github":
@@ -51,7 +41,7 @@ def emit(report, project, args, verdict: str) -> None:
         from . import dashboard
         page = dashboard.page(report, project, args.today, strict=args.strict, pdfs=args.pdf)
         if args.output:
-            write_file(Path(args.output), page)
+            atomic_write(Path(args.output).absolute(), page.encode("utf-8"))
             print(f"Wrote the editors' dashboard to {args.output}.", file=sys.stderr)
         else:
             print(page)

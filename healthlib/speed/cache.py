@@ -25,8 +25,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .hashing import digest
-from .model import Made
+from ..util.hashing import digest
+from ..content.model import Made
 
 FORMAT = "healthlib-cache-4"   # bump when an entry changes shape without any module changing
 DB_FILE = "cache.sqlite"
@@ -38,7 +38,7 @@ RACY_NS = 2_000_000_000           # a file changed this close to when it was rea
 def code_version() -> str:
     """Hash of the build's code and of everything it runs on: every healthlib module, Python,
     and the name and version of every installed distribution."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent
     parts: list[bytes | str] = [FORMAT, sys.version, os.uname().machine]
     for module in sorted(here.rglob("*.py")):
         parts += [module.relative_to(here).as_posix(), module.read_bytes()]

@@ -11,10 +11,11 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import governance, markup
-from .errors import Problems
+from ..text import markup
+from ..errors import Problems
+from . import governance
 from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm,
-                    ItemList, Library, Readability, Section, Site, SourceRef, Text)
+                    ItemList, Readability, Section, Site, SourceRef, Text)
 from .sources import Doc, MarkdownFile, as_date, parse_yaml, read_text, split_front_matter
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -125,7 +126,7 @@ class Fields:
         return out
 
     def _no_template_syntax(self, text: str, *name) -> None:
-        if TEMPLATE_SYNTAX.search(text):    # (rare) only then is its line looked up
+        if markup.TEMPLATE_TEXT.search(text):    # (rare) only then is its line looked up
             _no_template_syntax(text, self.problems, self.doc.path, self.line(*name))
 
     def date(self, name: str):
@@ -150,13 +151,9 @@ class Fields:
         return out
 
 
-# The same text render.py refuses in a page (closing '}}' too), so content is refused here, at its line.
-TEMPLATE_SYNTAX = markup.TEMPLATE_TEXT
-
-
 def _no_template_syntax(text: str, problems: Problems, path: Path, line: int | None) -> None:
     """Content is text: '{{ ... }}' in it is a leftover placeholder that must never be published."""
-    m = TEMPLATE_SYNTAX.search(text)
+    m = markup.TEMPLATE_TEXT.search(text)
     if m:
         problems.error(path, line if line is None else line + text.count("\n", 0, m.start()),
                        f"'{m.group(0)}' looks like an unfilled placeholder. Replace it with the real text.")
@@ -290,7 +287,7 @@ def load_glossary(path: Path, root: Path, problems: Problems) -> tuple[GlossaryT
                         "Keep one entry.")
             continue
         seen[term.lower()] = entry.line("term")
-        terms.append(GlossaryTerm(term, means, tuple(forms)))
+        terms.append(GlossaryTerm(term, means, tuple(forms), entry.line("means")))
     return tuple(sorted(terms, key=lambda t: t.term.lower()))
 
 
@@ -320,7 +317,7 @@ def _groups(f: Fields, problems: Problems, name: str, key: str, *, needed: tuple
     return out
 
 
-def _load_section(kind, path: Path, root: Path, problems: Problems, titles: dict | None = None) -> Section | None:
+def _load_section(kind, path: Path, root: Path, problems: Problems, titles: dict, located: dict) -> Section | None:
     """`titles`: headings of the condition's sections so far (lower case -> file), to refuse a repeat."""
     text = read_text(path, root, problems)
     if text is None:
@@ -328,10 +325,11 @@ def _load_section(kind, path: Path, root: Path, problems: Problems, titles: dict
     md: MarkdownFile | None = split_front_matter(text, path, problems)
     if md is None:
         return None
+    located[path.name] = (md.meta, ((md.body_line, md.body),))
     f = Fields(md.meta, problems)
     f.known(("title", "lists", "cards", "closing"))
     title = f.text("title", what="the section heading")
-    if title is not None and titles is not None:
+    if title is not None:
         first = titles.setdefault(title.lower(), path)
         if first != path:
             f.error("title", f"the heading '{title}' is also the heading of {first.name}. "
@@ -363,10 +361,11 @@ def _load_section(kind, path: Path, root: Path, problems: Problems, titles: dict
     return Section(kind.id, title, body, tuple(lists), tuple(cards), closing, path)
 
 
-def _load_faq(path: Path, root: Path, problems: Problems) -> tuple[FaqEntry, ...]:
+def _load_faq(path: Path, root: Path, problems: Problems, located: dict) -> tuple[FaqEntry, ...]:
     doc = _read_yaml(path, root, problems)
     if doc is None:
         return ()
+    located[path.name] = (doc, ())
     if not isinstance(doc.data, list):
         problems.error(path, 1, "the FAQ must be a list of entries, each starting with '- question:'.")
         return ()
@@ -400,47 +399,25 @@ def slug_problem(slug: str) -> str | None:
     return None
 
 
-def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition | None:
-    slug = folder.name
-    items_before = len(problems.items)
-    if (problem := slug_problem(slug)) is not None:
-        problems.error(folder, None, problem)
+def _present_files(folder: Path, problems: Problems) -> dict[str, Path]:
+    """The condition's files that are there, by name; a missing one is an error, an unknown one a warning."""
     expected = {CONDITION_FILE, FAQ_FILE, *(f"{k.id}.md" for k in SECTION_KINDS)}
     for extra in sorted(name for name in os.listdir(folder) if not name.startswith(".")):
         if extra not in expected:
             close = difflib.get_close_matches(extra, sorted(expected), n=1, cutoff=0.6)
             hint = f" Did you mean '{close[0]}'?" if close else " Remove it or move it elsewhere."
             problems.warn(folder / extra, None, f"unknown file; the build ignores it.{hint}")
-    paths = {name: folder / name for name in sorted(expected)}
-    present = {name for name, path in paths.items() if path.exists()}
-    for name, path in paths.items():
-        if name not in present:
-            problems.error(path, None, f"this file is missing; every condition needs it. "
+    present = {}
+    for name in sorted(expected):
+        if (folder / name).exists():
+            present[name] = folder / name
+        else:
+            problems.error(folder / name, None, f"this file is missing; every condition needs it. "
                            f"Create it (see {DOCS}, or run 'python build.py new' for a template).")
+    return present
 
-    meta = _read_yaml(paths[CONDITION_FILE], root, problems) if CONDITION_FILE in present else None
-    if meta is not None and not isinstance(meta.data, dict):
-        problems.error(meta.path, 1, "condition.yaml must be 'name: value' lines (title:, summary:, ...).")
-        meta = None
-    sections, titles = [], {}
-    for kind in SECTION_KINDS:
-        if f"{kind.id}.md" in present:
-            section = _load_section(kind, paths[f"{kind.id}.md"], root, problems, titles)
-            if section is not None:
-                sections.append(section)
-    faq = _load_faq(paths[FAQ_FILE], root, problems) if FAQ_FILE in present else ()
-    if meta is None:
-        return None
-    f = Fields(meta, problems)
-    f.known(("title", "other_names", "summary", "key_points", "last_reviewed", "next_review_due", "sources",
-             *governance.CONDITION_SETTINGS))
-    title = f.text("title", what="the condition's name")
-    other_names = f.texts("other_names", required=False)
-    summary = f.text("summary", what="one or two plain sentences")
-    key_points = f.texts("key_points", low=3, high=5)
-    reviewed, due = f.date("last_reviewed"), f.date("next_review_due")
-    if reviewed and due and due <= reviewed:
-        f.error("next_review_due", "'next_review_due' must be after 'last_reviewed'.")
+
+def _sources(f: Fields) -> tuple[SourceRef, ...]:
     sources = []
     for s in f.maps("sources", what="a list of sources, each with 'title', 'publisher' and 'url'"):
         s.known(("title", "publisher", "url", "accessed"))
@@ -452,16 +429,57 @@ def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition |
         accessed = as_date(s.data["accessed"]) if given else None
         if given and accessed is None:
             s.error("accessed", f"'accessed' must be a date like 2027-01-31; got '{s.data['accessed']}'.")
-        title_, publisher = s.text("title", what="the source's title"), s.text("publisher", what="who published it")
-        if url and title_ and publisher:
-            sources.append(SourceRef(title_, publisher, url, accessed))
+        title, publisher = s.text("title", what="the source's title"), s.text("publisher", what="who published it")
+        if url and title and publisher:
+            sources.append(SourceRef(title, publisher, url, accessed))
     if "sources" in f.data and not sources and isinstance(f.data["sources"], list):
         f.error("sources", "list at least one source the facts were checked against.")
-    trust = governance.condition_settings(f)
+    return tuple(sources)
+
+
+def _condition_settings(meta: Doc, problems: Problems) -> dict:
+    """condition.yaml's settings, checked, as Condition's keyword arguments."""
+    f = Fields(meta, problems)
+    f.known(("title", "other_names", "summary", "key_points", "last_reviewed", "next_review_due", "sources",
+             *governance.CONDITION_SETTINGS))
+    settings = dict(title=f.text("title", what="the condition's name"),
+                    other_names=tuple(f.texts("other_names", required=False)),
+                    summary=f.text("summary", what="one or two plain sentences"),
+                    key_points=tuple(f.texts("key_points", low=3, high=5)),
+                    last_reviewed=f.date("last_reviewed"), next_review_due=f.date("next_review_due"))
+    if settings["last_reviewed"] and settings["next_review_due"] and \
+            settings["next_review_due"] <= settings["last_reviewed"]:
+        f.error("next_review_due", "'next_review_due' must be after 'last_reviewed'.")
+    settings["sources"] = _sources(f)
+    return settings | governance.condition_settings(f)
+
+
+def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition | None:
+    items_before = len(problems.items)
+    if (problem := slug_problem(folder.name)) is not None:
+        problems.error(folder, None, problem)
+    present = _present_files(folder, problems)
+    located: dict[str, tuple] = {}
+    meta = _read_yaml(present[CONDITION_FILE], root, problems) if CONDITION_FILE in present else None
+    if meta is not None and not isinstance(meta.data, dict):
+        problems.error(meta.path, 1, "condition.yaml must be 'name: value' lines (title:, summary:, ...).")
+        meta = None
+    sections, titles = [], {}
+    for kind in SECTION_KINDS:
+        if f"{kind.id}.md" in present:
+            section = _load_section(kind, present[f"{kind.id}.md"], root, problems, titles, located)
+            if section is not None:
+                sections.append(section)
+    faq = _load_faq(present[FAQ_FILE], root, problems, located) if FAQ_FILE in present else ()
+    if meta is None:
+        return None
+    located[CONDITION_FILE] = (meta, ())
+    settings = _condition_settings(meta, problems)
     if any(p.is_error for p in problems.items[items_before:]):
         return None
-    return Condition(slug, title, tuple(other_names), summary, reviewed, due, key_points=tuple(key_points),
-                     sources=tuple(sources), sections=tuple(sections), faq=faq, folder=folder, **trust)
+    in_page_order = (CONDITION_FILE, *(f"{k.id}.md" for k in SECTION_KINDS), FAQ_FILE)
+    return Condition(folder.name, **settings, sections=tuple(sections), faq=faq, folder=folder,
+                     located=tuple((name, *located[name]) for name in in_page_order if name in located))
 
 
 def condition_folders(content: Path) -> list[Path]:

@@ -8,7 +8,6 @@ review dates. All problems are `Problem` values with a file and line.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -16,12 +15,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from . import governance, markup
-from .errors import ERROR, WARNING, BuildError, Problem, Problems
-from .load import CONDITION_FILE, FAQ_FILE, GLOSSARY_FILE, condition_folders
-from .model import SECTION_IDS, Condition, Library
-from .pipeline import Project, gather, site_files
-from .readability import Score, measure, section_blocks
+from ..content import governance
+from ..text import markup
+from ..errors import ERROR, WARNING, BuildError, Problem, Problems
+from ..content.load import CONDITION_FILE, FAQ_FILE, GLOSSARY_FILE, condition_folders
+from ..content.model import SECTION_IDS, Condition, Library
+from ..pipeline import Project, gather, site_files
+from ..text.readability import Score, measure, section_blocks
 
 FAQ_ID = "faq"                         # the FAQ's section id on a condition page
 _HERE = "http://site.invalid/"         # stands for the site root when resolving relative links
@@ -62,35 +62,12 @@ class Report:
 # ------------------------------------------------------------------ where things are written
 
 
-@functools.lru_cache(maxsize=4096)
-def _lines(path: Path) -> tuple[str, ...]:
-    try:
-        return tuple(path.read_text(encoding="utf-8-sig").splitlines())
-    except (OSError, UnicodeDecodeError):
-        return ()
-
-
-def find_line(path: Path, pattern: re.Pattern | str, start: int = 1) -> int | None:
-    """The first line, from `start` on, that matches `pattern` (text is matched literally)."""
-    regex = pattern if isinstance(pattern, re.Pattern) else re.compile(re.escape(pattern))
-    for number, line in enumerate(_lines(path)[start - 1:], start=start):
-        if regex.search(line):
-            return number
-    return None
-
-
 def _section_file(condition: Condition, section_id: str) -> Path:
     if section_id == FAQ_ID:
         return condition.folder / FAQ_FILE
     if section_id in SECTION_IDS:
         return condition.folder / f"{section_id}.md"
     return condition.folder / CONDITION_FILE
-
-
-def _content_files(condition: Condition) -> list[Path]:
-    """A condition's files in page order: where a link on its pages was written."""
-    return [condition.folder / CONDITION_FILE, *(condition.folder / f"{s}.md" for s in SECTION_IDS),
-            condition.folder / FAQ_FILE]
 
 
 # ------------------------------------------------------------------ reading rendered pages
@@ -208,7 +185,7 @@ class Checker:
             path = _section_file(condition, section_id)
             score = measure(blocks[section_id])
             self.scores.append(SectionScore(condition.slug, section_id, self.problems.relative(path), score))
-            line = find_line(path, re.compile(r"^title:")) if path.suffix == ".md" else None
+            line = condition.line_of(path.name, re.compile(r"^title:")) if path.suffix == ".md" else None
             grades = [("Flesch–Kincaid", score.fk_grade, target.target_grade)]
             if target.smog_target is not None:
                 grades.append(("SMOG", score.smog, target.smog_target))
@@ -234,15 +211,15 @@ class Checker:
             if place in ("dfn", "bracketed"):
                 continue
             if place == "meaning":
-                start = find_line(glossary, re.compile(rf"term:\s*['\"]?{re.escape(of)}\b", re.I)) or 1
-                self.problems.warn(glossary, find_line(glossary, regex, start + 1),
+                meant = next((t for t in self.library.glossary if t.term.lower() == of), None)
+                self.problems.warn(glossary, meant.line if meant else None,
                                    f"'{spelling}' is a glossary word, and on the {condition.title} page it "
                                    f"is first met inside the meaning of '{of}', where it is not explained. "
                                    f"Say it in plainer words in that meaning.")
                 continue
             path = _section_file(condition, section)
             where = ("a heading" if re.fullmatch(r"h[1-6]", place) else _PLACES.get(place, "a place"))
-            self.problems.warn(path, find_line(path, regex),
+            self.problems.warn(path, condition.line_of(path.name, regex),
                                f"'{spelling}' is a glossary word, but the page first uses it in {where}, "
                                "where the build cannot add its meaning. Use plain words there, or "
                                "explain the word in the text before it.")
@@ -251,12 +228,12 @@ class Checker:
     def review(self, condition: Condition) -> None:
         path = condition.folder / CONDITION_FILE
         if condition.next_review_due < self.today:
-            self.problems.warn(path, find_line(path, re.compile(r"^next_review_due:")),
+            self.problems.warn(path, condition.line_of(CONDITION_FILE, re.compile(r"^next_review_due:")),
                                f"this page was due for review on {condition.next_review_due.isoformat()}. "
                                "Check its facts and sources, then update 'last_reviewed' and "
                                "'next_review_due'.")
         if condition.last_reviewed > self.today:
-            self.problems.warn(path, find_line(path, re.compile(r"^last_reviewed:")),
+            self.problems.warn(path, condition.line_of(CONDITION_FILE, re.compile(r"^last_reviewed:")),
                                f"'last_reviewed' is {condition.last_reviewed.isoformat()}, a day that has "
                                "not come yet. Write the day the page was last reviewed.")
 
@@ -295,16 +272,15 @@ class Checker:
     def _written(self, condition: Condition | None, href: str, page: str) -> tuple[Path | str, int | None]:
         """The content file and line a link was written on, or the page (a link from a template)."""
         if condition is not None:
-            for path in _content_files(condition):
-                line = find_line(path, href)
+            for name, *_ in condition.located:
+                line = condition.line_of(name, href)
                 if line is not None:
-                    return path, line
+                    return condition.folder / name, line
         return f"{page} (from the templates)", None
 
 
 def run(project: Project, today: dt.date) -> Report:
     """Check everything; write nothing."""
-    _lines.cache_clear()
     gathered = gather(project, keep_models=True, today=today)
     library, problems = gathered.library, gathered.problems
     try:

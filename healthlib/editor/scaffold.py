@@ -11,8 +11,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .load import CONDITION_FILE, DOCS, FAQ_FILE, slug_problem
-from .model import SECTION_KINDS, URGENCIES, SectionKind
+from ..content.load import CONDITION_FILE, DOCS, FAQ_FILE, slug_problem
+from ..content.model import SECTION_KINDS, URGENCIES, SectionKind
 
 
 class Refused(Exception):

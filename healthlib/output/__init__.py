@@ -1,0 +1,1 @@
+"""The one writer: the only code that touches the output folder."""

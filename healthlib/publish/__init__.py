@@ -1,0 +1,1 @@
+"""The model rendered to pages and what hosts, search engines and printers need."""

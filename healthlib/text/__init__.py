@@ -1,0 +1,1 @@
+"""Editors' Markdown made safe HTML, glossary words explained, readability measured."""
