@@ -12,7 +12,7 @@ from healthlib.speed.cache import Store
 from healthlib.content.model import Made
 from healthlib.errors import BuildError
 from projectkit import build_into, make_project
-from sitecopy import site_digest
+from sitecopy import run_cli, site_digest
 from contentkit import replace_in
 
 
@@ -277,3 +277,25 @@ def test_touched_but_unchanged_folders_are_read_and_still_come_from_the_cache(pr
     assert warm.cache.folders_read == _conditions(project)
     assert warm.cache.misses == 0 and warm.cache.hits == cold.cache.misses
     assert site_digest(out) == fresh(project, tmp_path)
+
+
+@pytest.mark.parametrize("conditions", [1, 60])
+def test_a_serial_build_without_the_cache_writes_the_same_site_as_the_default_build(tmp_path, conditions):
+    """`build --no-cache --jobs 1` (no store, no workers) against the default build, cold and
+    warm, through the real command line: the speed layer changes no byte."""
+    project = make_project(tmp_path / "project", conditions)
+    content = ["--content", str(project.content), "--no-pdf"]
+    plain, default = tmp_path / "plain", tmp_path / "default"
+    assert run_cli("build", *content, "--out", str(plain), "--no-cache", "--jobs", "1").returncode == 0
+    for _ in ("cold", "warm"):
+        done = run_cli("build", *content, "--out", str(default), "--cache", str(tmp_path / "cache"))
+        assert done.returncode == 0, done.stderr
+        assert site_digest(default) == site_digest(plain)
+
+
+def test_the_bundled_site_with_its_pdfs_is_the_same_without_the_cache(tmp_path):
+    plain, default = tmp_path / "plain", tmp_path / "default"
+    assert run_cli("build", "--out", str(plain), "--no-cache", "--jobs", "1").returncode == 0
+    assert run_cli("build", "--out", str(default), "--cache", str(tmp_path / "cache")).returncode == 0
+    assert site_digest(default) == site_digest(plain)
+    assert any(name.endswith(".pdf") for name in site_digest(plain))
