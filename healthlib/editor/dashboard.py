@@ -93,7 +93,8 @@ def rows(report, project, today: dt.date, strict: bool) -> tuple[dict[str, list[
 
 def page(report, project, today: dt.date, strict: bool = False, pdfs: bool = True) -> str:
     by_status, general = rows(report, project, today, strict)
-    counts, no_counts = sheet_pages(report.library, project) if pdfs else ({}, "not counted (--no-pdf).")
+    counts, no_counts = sheet_pages(report.library, project) if pdfs else (
+        {}, "not counted here: 'build.py check --format html' counts them.")
     for group in by_status.values():
         for row in group:
             row.pages = counts.get(row.condition.slug, {})
