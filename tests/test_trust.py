@@ -360,3 +360,11 @@ def test_a_published_page_linking_to_a_draft_is_a_warning(lib):
     assert warning in lines(lib)
     replace_in(meta(lib, "second-condition"), "status: draft", "status: published")
     assert warning not in lines(lib)
+
+
+def test_a_broken_link_in_an_editorial_page_is_reported_at_its_line(lib):
+    about = lib / "content" / "_pages" / "about.md"
+    replace_in(about, "Please do not use it", "See [the list](../no-such-page/). Please do not use it")
+    assert f"content/_pages/about.md:{line_of(about, 'no-such-page')}: the link '../no-such-page/' leads to a " \
+           "page that does not exist. There is no condition 'no-such-page'. A link to another condition looks " \
+           "like '../kidney-stones/'." in lines(lib)

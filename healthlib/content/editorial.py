@@ -37,6 +37,15 @@ def _load_page(path: Path, content: Path, problems: Problems) -> EditorialPage |
     return EditorialPage(path.stem, title, summary, body, path, status)
 
 
+def written(library, out_path: str, href: str) -> tuple[Path, int | None] | None:
+    """The editorial page file and line where a link on the page at `out_path` was written, or None."""
+    page = next((p for p in library.pages if f"{p.url}index.html" == out_path), None)
+    at = page.body.source.find(href) if page is not None else -1
+    if at < 0:
+        return None
+    return page.path, page.body.line + page.body.source.count("\n", 0, at) if page.body.line else None
+
+
 def load_pages(content: Path, site: Site, condition_names: set[str], problems: Problems
                ) -> tuple[Site, tuple[EditorialPage, ...]]:
     """The published editorial pages, in footer order (site.yaml's `required_pages` first, then

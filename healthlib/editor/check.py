@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from ..content import governance
+from ..content import editorial, governance
 from ..text import markup
 from ..errors import ERROR, WARNING, BuildError, Problem, Problems
 from ..content.load import CONDITION_FILE, FAQ_FILE, GLOSSARY_FILE, condition_folders
@@ -276,7 +276,7 @@ class Checker:
                 line = condition.line_of(name, href)
                 if line is not None:
                     return condition.folder / name, line
-        return f"{page} (from the templates)", None
+        return editorial.written(self.library, page, href) or (f"{page} (from the templates)", None)
 
 
 def run(project: Project, today: dt.date) -> Report:
