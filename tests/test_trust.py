@@ -368,3 +368,15 @@ def test_a_broken_link_in_an_editorial_page_is_reported_at_its_line(lib):
     assert f"content/_pages/about.md:{line_of(about, 'no-such-page')}: the link '../no-such-page/' leads to a " \
            "page that does not exist. There is no condition 'no-such-page'. A link to another condition looks " \
            "like '../kidney-stones/'." in lines(lib)
+
+
+def test_editorial_pages_are_graded_against_the_readability_targets(lib):
+    about = lib / "content" / "_pages" / "about.md"
+    replace_in(about, "This is a demo.", "This comprehensive informational resource demonstrates "
+               "sophisticated organisational capabilities, facilitating administrative evaluation.")
+    report = check.run(project(lib), TODAY)
+    scores = {s.section: s for s in report.scores if s.condition == "_pages"}
+    assert set(scores) == {"about", "how-we-write", "privacy", "accessibility", "contact"}
+    assert scores["about"].path == "content/_pages/about.md"
+    assert any(p.startswith("content/_pages/about.md:5: warning: this section reads at SMOG grade")
+               for p in lines(lib)), lines(lib)

@@ -37,6 +37,13 @@ def _load_page(path: Path, content: Path, problems: Problems) -> EditorialPage |
     return EditorialPage(path.stem, title, summary, body, path, status)
 
 
+def text_blocks(page: EditorialPage) -> list[str]:
+    """The page's visible text, block by block, as readability measures it (heading, summary, body)."""
+    from ..text.readability import section_blocks
+    html = f'<section id="page"><h1>{page.title}</h1><p>{page.summary}</p>{page.body.html}</section>'
+    return section_blocks(html).get("page", [])
+
+
 def written(library, out_path: str, href: str) -> tuple[Path, int | None] | None:
     """The editorial page file and line where a link on the page at `out_path` was written, or None."""
     page = next((p for p in library.pages if f"{p.url}index.html" == out_path), None)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import jinja2
 
-from ..content import governance
+from ..content import editorial, governance
 from ..content.model import STATUSES, Condition
 from ..errors import Problem, Problems
 
@@ -104,5 +104,6 @@ def page(report, project, today: dt.date, strict: bool = False, pdfs: bool = Tru
     problems = report.final(strict)
     return env.get_template("dashboard.html").render(
         library=report.library, by_status=by_status, general=general, today=today, strict=strict,
+        editorial_scores=[s for s in report.scores if s.condition == editorial.FOLDER],
         target=report.library.site.readability, no_counts=no_counts,
         errors=sum(p.is_error for p in problems), warnings=sum(not p.is_error for p in problems))
