@@ -29,7 +29,7 @@ from ..speed.incremental import MemoryStore
 from ..content.load import GLOSSARY_FILE
 from ..pipeline import Project, gather, site_files
 from ..publish.render import Renderer
-from .watch import watcher_for
+from .watch import Watcher
 from ..output.write import MARKER, Writer
 
 QUIET_S = 0.05        # a save is often several writes: rebuild once they have stopped this long
@@ -354,7 +354,7 @@ async def _serve(project: Project, out_dir: Path, host: str, port: int, say) -> 
     if host not in LOOPBACK:
         say(f"warning: listening on {host}: other computers on the network can open the preview.")
     watched = (project.content, project.templates, project.static)
-    watcher = watcher_for([p for p in watched if p.is_dir()], [project.site_file])
+    watcher = Watcher([p for p in watched if p.is_dir()], [project.site_file])
     say(f"Watching {', '.join(p.name + '/' for p in watched)} and {project.site_file.name} for changes.")
     watcher.start(session.changed)
     stop = asyncio.Event()
