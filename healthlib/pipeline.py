@@ -109,11 +109,12 @@ def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str 
     their problems (Gathered.left_out names them); `today`: the day review dates are compared with."""
     problems = Problems(project.root)
     site, glossary, folders = load_shared(project.content, project.site_file, problems)
+    shared_errors = bool(problems.errors)     # an editorial page's errors do not stop the conditions' checks
     site, editorial_pages = editorial.load_pages(project.content, site, {f.name for f in folders}, problems)
     if base_url:
         site = replace(site, base_url=base_url)
-    if problems.errors:
-        return Gathered(Library(site, (), glossary), problems, [], None)
+    if shared_errors:
+        return Gathered(Library(site, (), glossary, editorial_pages), problems, [], None)
     store = store or Store(None)
     if render and renderer is None:
         renderer = Renderer(site, glossary, project.templates, project.static, papers,

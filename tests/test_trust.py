@@ -380,3 +380,11 @@ def test_editorial_pages_are_graded_against_the_readability_targets(lib):
     assert scores["about"].path == "content/_pages/about.md"
     assert any(p.startswith("content/_pages/about.md:5: warning: this section reads at SMOG grade")
                for p in lines(lib)), lines(lib)
+
+
+def test_an_editorial_page_with_errors_does_not_hide_the_conditions_problems(lib):
+    replace_in(lib / "content" / "_pages" / "about.md", "title: About this library", "title:")
+    add(meta(lib), "status: ready\n")
+    found = lines(lib)
+    assert any(p.startswith("content/_pages/about.md:2: 'title' is empty.") for p in found), found
+    assert f"{where(lib, 'status:')} 'status' must be one of: published, draft; got 'ready'." in found
