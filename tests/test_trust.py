@@ -388,3 +388,11 @@ def test_an_editorial_page_with_errors_does_not_hide_the_conditions_problems(lib
     found = lines(lib)
     assert any(p.startswith("content/_pages/about.md:2: 'title' is empty.") for p in found), found
     assert f"{where(lib, 'status:')} 'status' must be one of: published, draft; got 'ready'." in found
+
+
+def test_broken_site_settings_add_no_warnings_about_feedback_or_pages(lib):
+    real_library(lib)
+    (lib / "content" / "_pages" / "privacy.md").unlink()
+    add(lib / "site.yaml", "review_cycle_years: 0\n")
+    assert lines(lib) == [f"site.yaml:{line_of(lib / 'site.yaml', 'review_cycle_years')}: 'review_cycle_years' "
+                          "must be a number from 1 to 10; got '0'."]

@@ -188,6 +188,9 @@ def check_problems(library: Library, problems: Problems, today: dt.date, project
     for c in library.conditions:
         _sign_off_and_history(c, site, today, problems)
     _links_to_drafts(library, problems)
+    settings = problems.relative(project.site_file)
+    if any(p.is_error and p.path == settings for p in problems.items):
+        return      # the settings could not be read: their defaults would only add false warnings
     if not site.feedback and not site.demonstration:
         problems.warn(project.site_file, None, "there is no 'feedback' address, so pages cannot "
                       "ask readers to report a problem. Add 'feedback:' with an e-mail address or a form's "
