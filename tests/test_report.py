@@ -159,6 +159,7 @@ def test_serve_shows_the_dashboard_at_editor_and_never_writes_it(lib, tmp_path):
     try:
         status, body = get(srv, "/_editor/")
         assert status == 200 and b"<h1>Editors' dashboard</h1>" in body and b"Sample condition" in body
+        assert get(srv, "/_editor")[0] == 200
     finally:
         assert srv.stop() == 0
     assert not list((tmp_path / "preview").rglob("*_editor*"))

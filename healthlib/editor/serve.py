@@ -278,7 +278,7 @@ def make_app(preview: Preview, hosts: set[str] | None) -> web.Application:
     return web.Application([
         (r"/livereload", _ReloadSocket, {"preview": preview}),
         (r"/livereload\.js", _ReloadScript),
-        (r"/_editor/", _Editor, {"preview": preview}),
+        (r"/_editor/?", _Editor, {"preview": preview}),
         (r"/(.*)", _Page, {"preview": preview}),
     ], log_function=lambda handler: None, compress_response=False)
 
