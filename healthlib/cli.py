@@ -52,7 +52,8 @@ def cmd_check(args) -> int:
     args.today = args.today or dt.date.today()
     report = check.run(_project(args), args.today)
     if args.format in formats.FORMATS:
-        formats.emit(report, _project(args), args, check.as_text(report, args.strict, False)[1].splitlines()[-1])
+        if not formats.emit(report, _project(args), args, check.as_text(report, args.strict, False)[1].splitlines()[-1]):
+            return 1
     elif args.format == "json":
         print(check.as_json(report, args.strict))
     else:

@@ -171,3 +171,11 @@ def test_editing_an_editorial_page_rebuilds_the_whole_preview(lib, tmp_path):
                       tmp_path / "preview")
     assert preview.scope([lib / "content" / "_pages" / "about.md"]) is None
     assert preview.scope([lib / "content" / SLUG / "causes.md"]) == {SLUG}
+
+
+def test_a_dashboard_file_that_cannot_be_written_is_a_clear_error(lib, tmp_path):
+    result = run_cli("check", "--content", str(lib / "content"), "--format", "html", "--no-pdf",
+                     "--output", str(tmp_path / "no-such-folder" / "dash.html"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"error: cannot write the dashboard to {tmp_path / 'no-such-folder' / 'dash.html'} (No such file or " \
+           "directory)." in result.stderr

@@ -32,8 +32,9 @@ def github_command(problem: Problem) -> str:
     return f"::{kind} {','.join(properties)}::{escape_data(problem.message)}"
 
 
-def emit(report, project, args, verdict: str) -> None:
-    """Print or write the report in args.format; `verdict` (the text format's last line) goes to stderr."""
+def emit(report, project, args, verdict: str) -> bool:
+    """Print or write the report in args.format; `verdict` (the text format's last line) goes to
+    stderr. False when the --output file could not be written (said why)."""
     if args.format == "github":
         for problem in report.final(args.strict):
             print(github_command(problem))
@@ -41,8 +42,14 @@ def emit(report, project, args, verdict: str) -> None:
         from . import dashboard
         page = dashboard.page(report, project, args.today, strict=args.strict, pdfs=args.pdf)
         if args.output:
-            atomic_write(Path(args.output).absolute(), page.encode("utf-8"))
+            try:
+                atomic_write(Path(args.output).absolute(), page.encode("utf-8"))
+            except OSError as exc:
+                print(f"error: cannot write the dashboard to {args.output} ({exc.strerror}). Name a file in a "
+                      "folder that exists and that you may write to.", file=sys.stderr)
+                return False
             print(f"Wrote the editors' dashboard to {args.output}.", file=sys.stderr)
         else:
             print(page)
     print(verdict, file=sys.stderr)
+    return True
