@@ -258,15 +258,23 @@ def test_editorial_pages_are_published_and_linked_from_every_footer(lib, tmp_pat
 
 def test_a_missing_or_draft_required_page_is_a_warning(lib):
     (lib / "content" / "_pages" / "privacy.md").unlink()
-    add(lib / "content" / "_pages" / "contact.md", "")
-    replace_in(lib / "content" / "_pages" / "contact.md", "title: Contact", "title: Contact\nstatus: draft")
+    page = lib / "content" / "_pages" / "accessibility.md"
+    replace_in(page, "title: Accessibility statement", "title: Accessibility statement\nstatus: draft")
     found = lines(lib)
     assert "content/_pages/privacy.md: warning: site.yaml requires the editorial page 'privacy' " \
            "('required_pages'), and it is missing. Write it (see docs/content-format.md)." in found
-    assert any(p.startswith("content/_pages/contact.md: warning: site.yaml requires") and "still a draft" in p
+    assert any(p.startswith("content/_pages/accessibility.md: warning: site.yaml requires") and "still a draft" in p
                for p in found)
     add(lib / "site.yaml", "required_pages:\n  - about\n")
     assert lines(lib) == []
+
+
+def test_a_link_to_a_draft_editorial_page_is_an_error(lib):
+    replace_in(lib / "content" / "_pages" / "contact.md", "title: Contact", "title: Contact\nstatus: draft")
+    page = lib / "content" / "_pages" / "accessibility.md"
+    assert f"content/_pages/accessibility.md:{line_of(page, '../contact/')}: the link '../contact/' leads to a " \
+           "page that does not exist. There is no condition 'contact'. A link to another condition looks like " \
+           "'../kidney-stones/'." in lines(lib)
 
 
 def test_an_editorial_page_may_not_take_a_condition_s_address(lib):
