@@ -404,3 +404,11 @@ def test_broken_site_settings_add_no_warnings_about_feedback_or_pages(lib):
     add(lib / "site.yaml", "review_cycle_years: 0\n")
     assert lines(lib) == [f"site.yaml:{line_of(lib / 'site.yaml', 'review_cycle_years')}: 'review_cycle_years' "
                           "must be a number from 1 to 10; got '0'."]
+
+
+def test_the_review_cycle_is_a_whole_number_of_years_from_1_to_10(lib):
+    add(lib / "site.yaml", "review_cycle_years: 2.5\n")
+    line = line_of(lib / "site.yaml", "review_cycle_years")
+    assert lines(lib) == [f"site.yaml:{line}: 'review_cycle_years' must be a whole number of years; got 2.5."]
+    replace_in(lib / "site.yaml", "2.5", "11")
+    assert lines(lib) == [f"site.yaml:{line}: 'review_cycle_years' must be a number from 1 to 10; got '11'."]

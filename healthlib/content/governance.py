@@ -2,9 +2,9 @@
 history, drafts, the feedback address and the demonstration notice.
 
 Settings are read here from the `Fields` that load.py hands over (site.yaml and each
-condition.yaml), so the rules live in one module. Rules that need the whole library (the
-review cycle is a site setting) run in `library_problems`, on every build; rules that depend
-on today's date or only warn run in `check_problems`, from `build.py check`.
+condition.yaml), so the rules live in one module. The review cycle needs the site settings:
+`condition_problems` runs in pipeline.make_condition, on every build. Rules that depend on
+today's date, on the whole library or only warn run in `check_problems`, from `build.py check`.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ..errors import Problems
 from .model import STATUSES, Change, Condition, Library, SignOff, Site
 from .sources import parse_yaml, read_text
 
-CONDITION_FILE = "condition.yaml"
+CONDITION_FILE = "condition.yaml"     # load.CONDITION_FILE (load imports this module)
 SITE_SETTINGS = ("demonstration", "review_cycle_years", "feedback", "required_pages")
 CONDITION_SETTINGS = ("status", "sign_off", "changes")
 DOCS = "docs/content-format.md"
@@ -52,8 +52,10 @@ def feedback_problem(value: str) -> str | None:
 
 def site_settings(f) -> dict:
     """The Site fields of SITE_SETTINGS, each checked where it is written."""
-    out: dict = {"demonstration": yes_no(f, "demonstration", Site.demonstration),
-                 "review_cycle_years": int(f.number("review_cycle_years", Site.review_cycle_years, 1, 10))}
+    cycle = f.number("review_cycle_years", Site.review_cycle_years, 1, 10)
+    if cycle != int(cycle):
+        f.error("review_cycle_years", f"'review_cycle_years' must be a whole number of years; got {cycle:g}.")
+    out: dict = {"demonstration": yes_no(f, "demonstration", Site.demonstration), "review_cycle_years": int(cycle)}
     feedback = f.text("feedback", required=False, what="an e-mail address or a form's https:// address")
     if feedback and (problem := feedback_problem(feedback)):
         f.error("feedback", problem)
@@ -102,7 +104,7 @@ def _changes(f) -> tuple[Change, ...]:
 
 
 def condition_settings(f) -> dict:
-    """The Condition fields of CONDITION_SETTINGS, and the line of each top-level setting."""
+    """The Condition fields of CONDITION_SETTINGS, each checked where it is written."""
     return {"status": status_setting(f), "sign_off": _sign_off(f), "changes": _changes(f)}
 
 
