@@ -97,14 +97,25 @@ def _vary_section(meta: dict, body: str, i: int) -> tuple[dict, str]:
     return meta, "\n\n".join(_rotate(paragraphs, i)) + "\n"
 
 
-def make_condition(i: int, out: Path, source) -> tuple[str, dict, list[tuple[str, dict, str]], list[dict]]:
-    """Write condition number i under out/content; return (slug, condition, sections, faq)."""
+def other_name(i: int) -> str:
+    """Condition i's other name, its own like its title (the A-Z lists it, search finds it)."""
+    first, middle = _FIRST[i % len(_FIRST)], _MIDDLE[(i // len(_FIRST)) % len(_MIDDLE)]
+    return f"{middle.capitalize()}{first.lower()} {_LAST[i // (len(_FIRST) * len(_MIDDLE))]} syndrome"
+
+
+def make_condition(i: int, out: Path, source, n: int, related: bool = False
+                   ) -> tuple[str, dict, list[tuple[str, dict, str]], list[dict]]:
+    """Write condition number i (of n) under out/content; return (slug, condition, sections, faq).
+    `related`: list two neighbours as related conditions."""
     name = condition_name(i)
     slug = name.lower()
     folder = out / "content" / slug
     folder.mkdir(parents=True)
     condition, faq, sections = _rename(source[0], name), _rename(source[1], name), []
     condition["key_points"] = _rotate(condition["key_points"], i)
+    condition["other_names"] = [other_name(i)]
+    if related:   # their titles are on this page too, so it is made once all are loaded
+        condition["related"] = [condition_name(j).lower() for j in sorted({(i + 1) % n, (i + 2) % n} - {i})]
     (folder / "condition.yaml").write_text(_dump(condition))
     faq = _rotate(faq, i)
     (folder / "faq.yaml").write_text(_dump(faq))
@@ -135,8 +146,10 @@ def flat_markdown(condition: dict, sections: list[tuple[str, dict, str]], faq: l
     return "\n".join(out) + "\n"
 
 
-def make_library(n: int, out: Path) -> list[tuple[str, str]]:
-    """Write a library of n conditions into `out` (emptied first). Returns [(slug, title)]."""
+def make_library(n: int, out: Path, related: bool = False) -> list[tuple[str, str]]:
+    """Write a library of n conditions into `out` (emptied first). Returns [(slug, title)].
+    `related`: each condition lists two others as related (off for `make bench`: the other
+    generators' pages have no such list)."""
     if not 1 <= n <= MAX_CONDITIONS:
         raise SystemExit(f"N must be between 1 and {MAX_CONDITIONS}.")
     if out.exists():
@@ -144,7 +157,7 @@ def make_library(n: int, out: Path) -> list[tuple[str, str]]:
     (out / "pages").mkdir(parents=True)
     made, source = [], _read_source()
     for i in range(n):
-        slug, condition, sections, faq = make_condition(i, out, source)
+        slug, condition, sections, faq = make_condition(i, out, source, n, related)
         (out / "pages" / f"{slug}.md").write_text(flat_markdown(condition, sections, faq))
         made.append((slug, condition["title"]))
     (out / "pages" / "titles.tsv").write_text("".join(f"{slug}\t{title}\n" for slug, title in made))
@@ -157,8 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("n", type=int, help="number of conditions")
     ap.add_argument("out", type=Path, help="folder to write (replaced)")
+    ap.add_argument("--related", action="store_true", help="each condition lists two others as related")
     args = ap.parse_args(argv)
-    make_library(args.n, args.out)
+    make_library(args.n, args.out, args.related)
     print(f"Wrote {args.n} conditions to {args.out}")
     return 0
 

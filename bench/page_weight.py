@@ -99,11 +99,12 @@ def page_weight(site: Path | None = None, page: str = PAGE) -> Weight:
 
 
 def no_pdf_option() -> list[str]:
-    """['--no-pdf'] when the build makes PDFs: page weight and the comparison with generators
-    that make no PDFs are about the HTML."""
+    """['--no-pdf', '--no-search'] where the build has them: page weight and the comparison with
+    generators that make no PDFs and (but MkDocs) no search index are about the pages. The index is
+    timed on its own (the "Search index" section)."""
     help_text = subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--help"],
                                capture_output=True, text=True, check=True).stdout
-    return ["--no-pdf"] if "--no-pdf" in help_text else []
+    return [option for option in ("--no-pdf", "--no-search") if option in help_text]
 
 
 def build_site(out: Path) -> Path:

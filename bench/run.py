@@ -39,6 +39,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 from make_library import make_library  # noqa: E402
+import search_weight  # noqa: E402
 from page_weight import BUDGET_GZIP, BUDGET_RAW, build_site, no_pdf_option, page_weight  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -49,6 +50,7 @@ SOURCES = ("build.py", "healthlib", "templates", "static", "site.yaml")   # what
 BUDGET_S = 120                          # per generator and size, for everyone but us
 LARGEST_BUILD_S = 180                   # above 1,000 conditions the others build once, if this fits
 GROWTH_BASE = 1000                      # growth is measured against this size, built in turns
+SEARCH_QUERY = "skin"                   # a first search that finds many conditions
 GROWTH_TWIN = f"healthlib, {GROWTH_BASE:,} again (in turns)"   # that build's row
 
 
@@ -394,7 +396,27 @@ def profile(lib: Path, work: Path, src: Path, log: Path) -> list[str]:
     return head + lines[start:start + 20]
 
 
-def write_doc(results, pages, weight, prof, started, quick, loads) -> None:
+def search_lines(searches: dict[int, dict]) -> list[str]:
+    """The search index at each size: made again from the built site's condition pages."""
+    lines = ["## Search index", "",
+             "Pagefind's index of the condition pages (`healthlib/publish/search.py`), which the default build "
+             "adds to the builds above (made with `--no-search`), timed on its own from the built site "
+             "(`bench/search_weight.py`), and what the "
+             "search page downloads from `pagefind/` for a reader's first search in Chromium (index, "
+             "WebAssembly, worker and the shown results' summaries; raw bytes, most already compressed).", "",
+             "| conditions | pages indexed | index build (s) | Pagefind CPU (s) | files | size (MB) | "
+             f"Pagefind peak (MB) | first search '{SEARCH_QUERY}': requests | bytes |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for n, got in sorted(searches.items()):
+        index, first = got["index"], got["first_search"] or {}
+        lines.append(f"| {n:,} | {index['pages']:,} | {fmt_s(index['seconds'])} | {fmt_s(index['cpu_seconds'])} | "
+                     f"{index['files']:,} | "
+                     f"{index['bytes'] / 1e6:,.1f} | {index['peak_mb']:,.0f} | {first.get('requests', '–')} | "
+                     f"{first.get('bytes', 0):,} |")
+    return lines
+
+
+def write_doc(results, pages, weight, prof, started, quick, loads, searches=None) -> None:
     gens = results[next(iter(results))]
     lines = [
         "# Benchmarks",
@@ -413,7 +435,8 @@ def write_doc(results, pages, weight, prof, started, quick, loads) -> None:
         "- **peak memory**: the largest resident set of any one process of the builds (`getrusage`).",
         "- **pages**: HTML files written. healthlib writes more pages than the others: each condition "
         "also has its appointment-prep sheet page, plus the A-Z index and 404, so pages/s is shown too.",
-        "- healthlib runs with `--no-pdf`: the others make no PDFs.",
+        "- healthlib runs with `--no-pdf --no-search`: the others make no PDFs, and only MkDocs a search "
+        "index; the search index is timed on its own below.",
         f"- **runs**: 5 (3 at 5,000 conditions) unless a generator's cold, warm and edited builds would "
         f"take more than {BUDGET_S} s at that size; then 3 or 1. Above 1,000 conditions the others (and "
         f"healthlib --jobs 1) build once, cold only, and not at all when that one build would take more "
@@ -437,6 +460,8 @@ def write_doc(results, pages, weight, prof, started, quick, loads) -> None:
         "## Targets",
         "",
         *targets(results),
+        "",
+        *search_lines(searches or {}),
         "",
         "## Page weight",
         "",
@@ -474,6 +499,7 @@ def main(argv: list[str] | None = None) -> int:
     pages: dict[tuple[int, str], int] = {}
     history: dict[str, dict[int, float]] = {}
     prof: list[str] = []
+    searches: dict[int, dict] = {}
     try:
         src = snapshot(work)
         for n in sizes:
@@ -498,11 +524,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"bench: {n:,} conditions, {gen.name}: cold {fmt_s(median(gen.runs['cold']))} s "
                       f"({len(gen.runs['cold'])} runs)", flush=True)
             results[n] = gens
+            if n >= 1000:   # the site our last cold-to-edited build left
+                print(f"bench: {n:,} conditions: the search index ...", flush=True)
+                searches[n] = search_weight.measure(gens[0].output, SEARCH_QUERY)
             if n == 1000 and not args.no_profile:
                 print("bench: profiling our 1,000-condition build ...", flush=True)
                 prof = profile(lib, work, src, log)
         weight = weight_lines(build_site(work / "weight-site"))
-        write_doc(results, pages, weight, prof, started, args.quick, (load_before, os.getloadavg()))
+        write_doc(results, pages, weight, prof, started, args.quick, (load_before, os.getloadavg()), searches)
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)

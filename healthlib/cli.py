@@ -29,7 +29,8 @@ def cmd_build(args) -> int:
     started = time.perf_counter()
     try:
         result = build(project, Path(args.out), pdfs=args.pdf, base_url=args.base_url,
-                       cache_dir=args.cache, use_cache=args.use_cache, jobs=args.jobs, today=args.today)
+                       cache_dir=args.cache, use_cache=args.use_cache, jobs=args.jobs, search=args.search,
+                       today=args.today)
     except BuildError as exc:
         _report(exc.problems)
         errors = sum(p.is_error for p in exc.problems)
@@ -117,6 +118,8 @@ def parser() -> argparse.ArgumentParser:
     _source_folders(b)
     b.add_argument("--no-pdf", dest="pdf", action="store_false",
                    help="make no PDFs of the appointment sheets (faster; the pages then link none)")
+    b.add_argument("--no-search", dest="search", action="store_false",
+                   help="make no search index (faster; the search page then says search is not available)")
     b.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                    help="processes to load and render with (default: one per core; 1: no parallelism)")
     b.add_argument("--cache", type=Path, default=None, metavar="DIR",

@@ -18,9 +18,11 @@ from .speed import incremental
 from .speed.cache import Store
 from .errors import BuildError, Problems
 from .util.hashing import digest
-from .content.load import load_condition, load_shared
+from .content.load import CONDITION_FILE, load_condition, load_shared
 from .content.model import Library, Made, Site
+from .content.related import check_related
 from .publish.render import Renderer
+from .publish.search import SearchIndex
 from .output.write import Writer
 
 
@@ -68,17 +70,20 @@ class BuildResult:
 
 
 def make_condition(folder: Path, content: Path, base: Path, renderer: Renderer | None,
-                   keep_model: bool = False, site: Site | None = None) -> Made:
+                   keep_model: bool = False, titles: dict[str, str] | None = None, site: Site | None = None) -> Made:
     """One condition folder: its listing, problems and pages (none when it has errors, or
-    without a renderer). `site`: the settings its rules read (the review cycle)."""
+    without a renderer). `titles`: every condition's title by slug; a condition that lists
+    related conditions shows theirs, so without them its pages wait (with_related). `site`: the
+    settings its rules read (the review cycle)."""
     problems = Problems(base)
     condition = load_condition(folder, content, problems)
     if condition is not None and site is not None:
         governance.condition_problems(site, condition, problems)
-    if condition is None or renderer is None:
+    if condition is None or renderer is None or (condition.related and titles is None):
         return Made(condition and condition.listing(), problems.items, None, condition if keep_model else None)
     try:
-        pages = renderer.condition_pages(condition)
+        pages = renderer.condition_pages(condition, [(f"{r.slug}/", titles[r.slug]) for r in condition.related
+                                                     if r.slug in titles])
     except BuildError as exc:
         problems.extend(exc.problems)
         pages = None
@@ -126,11 +131,16 @@ def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str 
     with _no_cycle_collector():
         made = incremental.make_all(folders, make, store, shared, current, jobs)
     left_out: list[str] = []
+    all_folders = folders     # `related:` may name a draft: it exists, and is left out of the pages
     if not drafts:
         folders, made, left_out = governance.without_drafts(folders, made)
     for result in made:
         problems.extend(result.problems)
     listings = [m.model or m.listing for m in made if m.listing is not None]
+    check_related(listings, [folder.name for folder in all_folders], problems, project.content, CONDITION_FILE)
+    if renderer is not None and not problems.errors:
+        with _no_cycle_collector():
+            made = with_related(made, folders, make, store, shared, current, jobs, problems)
     library = Library(site, tuple(sorted(listings, key=lambda c: (c.title.lower(), c.slug))), glossary,
                       editorial_pages)
     gathered = Gathered(library, problems, made, renderer, left_out=left_out)
@@ -142,6 +152,24 @@ def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str 
             lambda: Made(None, [], renderer.library_pages(library, html_paths)), store, current)
         gathered.library_pages = [(path, data, pages.reused) for path, data in pages.pages]
     return gathered
+
+
+def with_related(made: list[Made], folders: list[Path], make, store, shared: str, current, jobs,
+                 problems: Problems) -> list[Made]:
+    """`made`, with the pages of the conditions that list related ones, made now that every
+    title is known (their rendering's problems added to `problems`). Their key holds every
+    title, so a title's change reaches them."""
+    waiting = [i for i, m in enumerate(made) if m.listing is not None and m.listing.related]
+    if not waiting:
+        return made
+    titles = {m.listing.slug: m.listing.title for m in made if m.listing is not None}
+    again = incremental.make_all([folders[i] for i in waiting], functools.partial(make, titles=titles), store,
+                                 digest(shared, "related", repr(sorted(titles.items()))), current, jobs)
+    made = list(made)
+    for i, result in zip(waiting, again):
+        problems.extend(p for p in result.problems if p not in made[i].problems)
+        made[i] = result
+    return made
 
 
 def site_files(gathered: Gathered) -> list[tuple[str, bytes, bool]]:
@@ -160,10 +188,11 @@ def load(project: Project) -> tuple[Library, Problems]:
 
 def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str | None = None,
           cache_dir: Path | None = None, use_cache: bool = True, jobs: int | None = None,
-          today: dt.date | None = None) -> BuildResult:
+          search: bool = True, today: dt.date | None = None) -> BuildResult:
     """Build the whole site into `out_dir`. Raises BuildError; the old site is untouched then.
     `cache_dir`: where the build keeps work to reuse (default: .cache/); `use_cache`: False to
-    neither read nor write it (same bytes); `jobs`: processes (None: every core); `today`: the
+    neither read nor write it (same bytes); `jobs`: processes (None: every core); `search`: False
+    to make no search index (the search page then says search is not available); `today`: the
     day review dates are compared with. Drafts are left out."""
     caches = Path(cache_dir).absolute() if cache_dir else project.root / ".cache"
     store = Store(caches / "build" if use_cache else None)
@@ -179,7 +208,9 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
         if gathered.problems.errors:
             raise BuildError(gathered.problems.items)
         writer.check_destination(every_file=False)
-        for path, data, reused in site_files(gathered):
+        index = SearchIndex()
+        files = [*index.taking(site_files(gathered)), *(index.files(writer.current) if search else ())]
+        for path, data, reused in files:
             writer.add(path, data, reused)
         library = gathered.library
         if papers:

@@ -13,12 +13,13 @@ sys.path.insert(0, str(REPO / "bench"))
 from make_library import make_library  # noqa: E402
 
 
-def make_project(root: Path, conditions: int) -> Project:
-    """A project in `root` with its own copy of every build input; returns it."""
+def make_project(root: Path, conditions: int, related: bool = False) -> Project:
+    """A project in `root` with its own copy of every build input; returns it. `related`: each
+    condition lists two others as related (made in a second pass: the cache's counts double)."""
     for name in ("templates", "static"):
         shutil.copytree(REPO / name, root / name)
     library = root / "library"
-    make_library(conditions, library)
+    make_library(conditions, library, related)
     shutil.move(library / "content", root / "content")
     shutil.copy(REPO / "site.yaml", root / "site.yaml")
     shutil.rmtree(library)

@@ -63,8 +63,9 @@ def test_new_makes_every_file_with_every_setting_empty(tmp_path):
     assert {p.name for p in folder.iterdir()} == FILES
     assert str(folder) in result.stdout and "python build.py check" in result.stdout
     meta = yaml.safe_load((folder / CONDITION_FILE).read_text())
-    assert set(meta) == {"title", "other_names", "summary", "key_points", "last_reviewed", "next_review_due",
-                         "sources", "status", "changes"}
+    assert set(meta) == {"title", "other_names", "related", "summary", "key_points", "last_reviewed",
+                         "next_review_due", "sources", "status", "changes"}
+    assert meta["related"] is None   # optional: empty is allowed
     assert meta["status"] == "draft" and meta["changes"] == [{"date": None, "summary": None}]
     assert meta["title"] is None and meta["key_points"] == [None, None, None]
     assert set(meta["sources"][0]) == {"title", "publisher", "url", "accessed"}

@@ -33,7 +33,8 @@ from sitecopy import run_cli
 
 SUB_PATH_BASE = "https://example.org/health/"
 # Every attribute that makes a browser fetch or navigate to another address.
-REFERENCES = (("a", "href"), ("link", "href"), ("script", "src"), ("img", "src"))
+# A form's action too: the header's search box opens the search page (with JavaScript).
+REFERENCES = (("a", "href"), ("link", "href"), ("script", "src"), ("img", "src"), ("form", "action"))
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fnmatch
 import functools
@@ -46,6 +47,8 @@ DANGEROUS = [
     ('<svg onload="alert(1)"></svg>', "<svg>"),
     ('<object data="x.swf"></object>', "<object>"),
 ]
+
+SEARCH_URL = "/search/"   # the one page that runs search (render.SEARCH_PAGE)
 
 
 # Elements content may not add. A whole page may hold what its templates put there, except style.
@@ -169,23 +172,49 @@ def test_pages_need_no_inline_script_or_style(built_site: Path, site_pages):
         page = path.read_text(encoding="utf-8")
         assert_inert(page, url, PAGE_FORBIDDEN)
         meta = BeautifulSoup(page, "html.parser").find("meta", attrs={"http-equiv": "Content-Security-Policy"})
-        assert meta is not None and meta["content"] == headers.META_POLICY, url
+        # Only the search page may compile WebAssembly (Pagefind's); every other page is as strict as ever.
+        wanted = headers.SEARCH_META_POLICY if url == SEARCH_URL else headers.META_POLICY
+        assert meta is not None and meta["content"] == wanted, url
         assert "frame-ancestors" not in meta["content"]   # ignored (with a console error) in <meta>
+    assert SEARCH_URL in site_pages
+
+
+def test_only_the_search_policy_allows_webassembly():
+    assert "'wasm-unsafe-eval'" not in headers.META_POLICY
+    assert headers.SEARCH_META_POLICY == headers.META_POLICY + "; script-src 'self' 'wasm-unsafe-eval'"
 
 
 def parse_headers_file(text: str) -> list[tuple[str, list[tuple[str, str]]]]:
-    """`_headers` as Netlify and Cloudflare Pages read it: a path pattern, then indented headers."""
+    """`_headers` as Netlify and Cloudflare Pages read it: a path pattern, then indented headers;
+    '! Name' (Cloudflare Pages) detaches a header an earlier rule attached, kept as ('!', name)."""
     rules: list[tuple[str, list[tuple[str, str]]]] = []
     for line in text.splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         if not line[0].isspace():
             rules.append((line.strip(), []))
+        elif line.strip().startswith("!"):
+            assert rules, f"bad _headers line: {line!r}"
+            rules[-1][1].append(("!", line.strip()[1:].strip()))
         else:
             name, _, value = line.strip().partition(":")
             assert rules and value, f"bad _headers line: {line!r}"
             rules[-1][1].append((name.strip(), value.strip()))
     return rules
+
+
+def headers_for(rules, path: str) -> list[tuple[str, str]]:
+    """The headers a host sends for `path`: every matching rule's, in order; a detached header is
+    dropped from what the rules before it attached."""
+    sent: list[tuple[str, str]] = []
+    for pattern, pairs in rules:
+        if fnmatch.fnmatch(path, pattern):
+            for name, value in pairs:
+                if name == "!":
+                    sent = [(n, v) for n, v in sent if n.lower() != value.lower()]
+                else:
+                    sent.append((name, value))
+    return sent
 
 
 def test_headers_file_has_the_strict_policy_and_the_usual_headers(built_site: Path):
@@ -200,16 +229,25 @@ def test_headers_file_has_the_strict_policy_and_the_usual_headers(built_site: Pa
     assert "immutable" in dict(rules["/assets/*"])["Cache-Control"]
 
 
+def test_headers_file_gives_only_the_search_paths_the_webassembly_policy(built_site: Path):
+    rules = parse_headers_file((built_site / "_headers").read_text(encoding="utf-8"))
+    for path in ("/", "/calciphylaxis/", "/calciphylaxis/appointment-prep/", "/404.html", "/assets/site.css"):
+        policies = [v for n, v in headers_for(rules, path) if n == "Content-Security-Policy"]
+        assert len(policies) == 1 and "wasm" not in policies[0], (path, policies)
+    for path in (SEARCH_URL, "/pagefind/pagefind.js", "/pagefind/pagefind-worker.js"):
+        policies = [v for n, v in headers_for(rules, path) if n == "Content-Security-Policy"]
+        assert len(policies) == 1, (path, policies)   # two would both be enforced: the strict one wins
+        assert policies[0] == "; ".join(headers.SEARCH_POLICY + headers.HEADER_ONLY_POLICY), path
+
+
 class _HeadersHandler(http.server.SimpleHTTPRequestHandler):
     """Serves the site and sends the headers its `_headers` file gives each path, like Netlify."""
 
     rules: list = []
 
     def end_headers(self):
-        for pattern, pairs in self.rules:
-            if fnmatch.fnmatch(self.path.split("?")[0], pattern):
-                for name, value in pairs:
-                    self.send_header(name, value)
+        for name, value in headers_for(self.rules, self.path.split("?")[0]):
+            self.send_header(name, value)
         super().end_headers()
 
     def log_message(self, format, *args):  # noqa: A002
@@ -219,6 +257,12 @@ class _HeadersHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def headers_server(built_site: Path):
     rules = parse_headers_file((built_site / "_headers").read_text(encoding="utf-8"))
+    with _serving(built_site, rules) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def _serving(built_site: Path, rules):
     handler = type("Handler", (_HeadersHandler,), {"rules": rules})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(built_site)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -256,7 +300,48 @@ def _violations(browser, url: str, then: str | None = None) -> tuple[list[str], 
 def test_page_raises_no_csp_violation_in_chromium(browser, headers_server, page_path):
     found, sent = _violations(browser, headers_server + page_path)
     assert "default-src 'self'" in sent.get("content-security-policy", ""), "the _headers policy was not applied"
+    assert ("wasm-unsafe-eval" in sent["content-security-policy"]) == (page_path == SEARCH_URL), page_path
     assert found == [], f"{page_path}: {found}"
+
+
+_SEARCHED = """async () => {
+    const deadline = Date.now() + 15000;
+    while (!document.querySelector('.search-result a') && Date.now() < deadline)
+        await new Promise(r => setTimeout(r, 100));
+    return [document.querySelector('[data-search-status]').textContent,
+            [...document.querySelectorAll('.search-result a')].map(a => a.getAttribute('href'))];
+}"""
+
+
+def _search(browser, url: str) -> tuple[list[str], str, list[str]]:
+    """Violations, the status text and the result links of a search at `url` (search/?q=...)."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.add_init_script(_LISTEN)
+        page.goto(url, wait_until="load")
+        status, links = page.evaluate(_SEARCHED)
+        return page.evaluate("() => window.__violations"), status, links
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_search_works_under_the_headers_policy(browser, headers_server):
+    found, status, links = _search(browser, headers_server + SEARCH_URL + "?q=calciphylaxis")
+    assert found == [] and links and links[0].endswith("/calciphylaxis/"), (found, status, links)
+
+
+@pytest.mark.browser
+def test_search_is_blocked_by_the_strict_policy(browser, built_site: Path):
+    """The search rules are what let it work: with the strict policy alone the index's WebAssembly
+    is refused (in Pagefind's worker, whose refusals the page hears of only as a failed search),
+    so the test above can fail."""
+    rules = [rule for rule in parse_headers_file((built_site / "_headers").read_text(encoding="utf-8"))
+             if rule[0] not in headers.SEARCH_PATHS]
+    with _serving(built_site, rules) as url:
+        found, status, links = _search(browser, url + SEARCH_URL + "?q=calciphylaxis")
+    assert links == [] and "not working" in status, (found, status)
 
 
 @pytest.mark.browser

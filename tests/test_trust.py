@@ -412,3 +412,14 @@ def test_the_review_cycle_is_a_whole_number_of_years_from_1_to_10(lib):
     assert lines(lib) == [f"site.yaml:{line}: 'review_cycle_years' must be a whole number of years; got 2.5."]
     replace_in(lib / "site.yaml", "2.5", "11")
     assert lines(lib) == [f"site.yaml:{line}: 'review_cycle_years' must be a number from 1 to 10; got '11'."]
+
+
+def test_a_published_page_that_lists_a_draft_as_related_is_a_warning_and_the_build_leaves_it_out(lib, tmp_path):
+    shutil.copytree(lib / "content" / SLUG, lib / "content" / "second-condition")
+    replace_in(meta(lib, "second-condition"), "title: Sample condition", "title: Second condition")
+    add(meta(lib, "second-condition"), "status: draft\n")
+    add(meta(lib), "related:\n  - second-condition\n")
+    assert f"{where(lib, '- second-condition')} warning: 'related' names 'second-condition', which is a draft: " \
+           "the published page will not list it until it is published." in lines(lib)
+    _, out = built(lib, tmp_path)
+    assert "second-condition" not in (out / SLUG / "index.html").read_text()

@@ -210,6 +210,9 @@ def _links_to_drafts(library: Library, problems: Problems) -> None:
     """A published page that links to a draft would have a broken link: the build leaves drafts out."""
     drafts = [c.slug for c in library.conditions if c.status != "published"]
     for c in (c for c in library.conditions if c.status == "published" and drafts):
+        for entry in (r for r in c.related if r.slug in drafts):
+            problems.warn(c.folder / CONDITION_FILE, entry.line, f"'related' names '{entry.slug}', which is a "
+                          "draft: the published page will not list it until it is published.")
         for slug in drafts:
             link = re.compile(rf"\]\(\.\./{re.escape(slug)}(?:[/#)]|$)")
             for name, _, _ in c.located:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from ..text import markup
 from ..errors import Problems
 from . import governance
-from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm,
+from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm, Related,
                     ItemList, Readability, Section, Site, SourceRef, Text)
 from .sources import Doc, MarkdownFile, as_date, parse_yaml, read_text, split_front_matter
 
@@ -241,7 +241,7 @@ def load_site(path: Path | None, problems: Problems) -> Site:
         return Site()
     f = Fields(doc, problems)
     f.known(("name", "base_url", "language", "organisation", "contact", "description", "disclaimer",
-             "readability", *governance.SITE_SETTINGS))
+             "readability", "alphabet", *governance.SITE_SETTINGS))
     base_url = f.text("base_url", what="the address the site is published at, like https://example.org/health/")
     problem = base_url_problem(base_url) if base_url is not None else None
     if problem:
@@ -254,7 +254,20 @@ def load_site(path: Path | None, problems: Problems) -> Site:
                 description=f.text("description", required=False) or "",
                 disclaimer=f.text("disclaimer", required=False) or Site.disclaimer,
                 readability=_readability(f.group("readability", "settings like 'target_grade: 8'")),
-                **governance.site_settings(f))
+                alphabet=_alphabet(f), **governance.site_settings(f))
+
+
+def _alphabet(f: Fields) -> tuple[str, ...]:
+    """`alphabet:` the A-Z's letters in order, separated by spaces ('A B C ... N Ñ O ...')."""
+    text = f.text("alphabet", required=False, what="the letters of the A-Z in order, separated by spaces")
+    if text is None:
+        return Site.alphabet
+    letters = tuple(letter.upper() for letter in text.split())
+    twice = sorted({letter for letter in letters if letters.count(letter) > 1})
+    if twice:
+        f.error("alphabet", f"'alphabet' has {', '.join(repr(t) for t in twice)} more than once. "
+                "Write each letter once.")
+    return tuple(dict.fromkeys(letters))
 
 
 def _readability(f: Fields | None) -> Readability:
@@ -441,9 +454,10 @@ def _condition_settings(meta: Doc, problems: Problems) -> dict:
     """condition.yaml's settings, checked, as Condition's keyword arguments."""
     f = Fields(meta, problems)
     f.known(("title", "other_names", "summary", "key_points", "last_reviewed", "next_review_due", "sources",
-             *governance.CONDITION_SETTINGS))
+             "related", *governance.CONDITION_SETTINGS))
     settings = dict(title=f.text("title", what="the condition's name"),
                     other_names=tuple(f.texts("other_names", required=False)),
+                    related=related_entries(f),
                     summary=f.text("summary", what="one or two plain sentences"),
                     key_points=tuple(f.texts("key_points", low=3, high=5)),
                     last_reviewed=f.date("last_reviewed"), next_review_due=f.date("next_review_due"))
@@ -452,6 +466,13 @@ def _condition_settings(meta: Doc, problems: Problems) -> dict:
         f.error("next_review_due", "'next_review_due' must be after 'last_reviewed'.")
     settings["sources"] = _sources(f)
     return settings | governance.condition_settings(f)
+
+
+def related_entries(f: Fields) -> tuple[Related, ...]:
+    """`related:`, the slugs of other conditions, each with its line. Whether they exist is
+    checked once every folder is known (related.py)."""
+    slugs = f.texts("related", required=False, what="a list of condition folder names, like kidney-stones")
+    return tuple(Related(slug, f.line("related", i)) for i, slug in enumerate(slugs))
 
 
 def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition | None:

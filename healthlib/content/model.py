@@ -133,6 +133,14 @@ STATUSES = ("published", "draft")    # a draft is checked and previewed, never p
 
 
 @dataclass(frozen=True)
+class Related:
+    """A `related:` entry of condition.yaml: another condition's slug, and where it is written."""
+
+    slug: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class Listing:
     """What the A-Z index, the sitemap and the other library pages need of a condition: small,
     so an incremental build keeps it without the whole model."""
@@ -145,6 +153,7 @@ class Listing:
     next_review_due: dt.date
     status: str = "published"
     changes: tuple[Change, ...] = ()
+    related: tuple[Related, ...] = ()     # other conditions to point readers to, as written
 
     @property
     def modified(self) -> dt.date:
@@ -237,12 +246,13 @@ class Site:
     disclaimer: str = ("This page gives general information. It does not replace advice from your own "
                        "doctor or care team. If you are worried about a symptom, contact your care team.")
     readability: Readability = Readability()
+    # The A-Z's letter row, in order (site.yaml `alphabet:`); names starting otherwise follow it.
+    alphabet: tuple[str, ...] = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     demonstration: bool = False        # nobody has approved the content: every page says so
     review_cycle_years: int = 3        # next_review_due is at most this long after last_reviewed
     feedback: str = ""                 # a mailto: address or a form's https:// address
     required_pages: tuple[str, ...] = ("about", "how-we-write", "privacy", "accessibility", "contact")
     footer: tuple[tuple[str, str], ...] = ()    # (address, title) of each editorial page, in order
-
 
 @dataclass(frozen=True)
 class EditorialPage:
@@ -278,6 +288,10 @@ class Made:
     pages: list[tuple[str, bytes]] | None
     model: Condition | None = None
     reused: bool = False     # the pages are the current site's own bytes
+    page_hashes: list[tuple[str, str]] | None = None
 
     def hashes(self) -> list[tuple[str, str]]:
-        return [(path, hashlib.sha256(data).hexdigest()) for path, data in self.pages or ()]
+        """Each page's path and sha256, worked out once (a worker does it for the store)."""
+        if self.page_hashes is None:
+            self.page_hashes = [(path, hashlib.sha256(data).hexdigest()) for path, data in self.pages or ()]
+        return self.page_hashes

@@ -32,6 +32,12 @@ title:
 other_names:
   -
 
+# Other conditions of this library a reader may also need (optional): their folder names,
+# one per line after '- ', as in the line below. Shown as "Related conditions" near the end
+# of the page. Leave it empty if there are none.
+#   - kidney-stones
+related:
+
 # One or two plain sentences: what it is, and the one thing to do. Shown under the
 # heading, in the A to Z list and by search engines.
 summary:

@@ -12,6 +12,11 @@ POLICY = ("default-src 'self'", "object-src 'none'", "base-uri 'none'", "form-ac
 # Browsers ignore this one in a <meta> policy (and say so in the console): header only.
 HEADER_ONLY_POLICY = ("frame-ancestors 'none'",)
 META_POLICY = "; ".join(POLICY)
+# Where search runs (the search page, and Pagefind's files, whose worker runs the index's
+# WebAssembly): the same policy, plus compiling our own WebAssembly. Nowhere else.
+SEARCH_PATHS = ("/search/*", "/pagefind/*")
+SEARCH_POLICY = POLICY + ("script-src 'self' 'wasm-unsafe-eval'",)
+SEARCH_META_POLICY = "; ".join(SEARCH_POLICY)
 
 HEADERS = (
     ("Content-Security-Policy", "; ".join(POLICY + HEADER_ONLY_POLICY)),
@@ -28,7 +33,15 @@ ASSET_HEADERS = (("Cache-Control", "public, max-age=31536000, immutable"),)
 
 
 def headers_file(assets_folder: str = "assets") -> bytes:
-    """`_headers` in the Netlify / Cloudflare Pages format: a path pattern, then indented headers."""
-    blocks = [("/*", HEADERS), (f"/{assets_folder}/*", ASSET_HEADERS)]
-    return "\n".join("\n".join([path, *(f"  {name}: {value}" for name, value in headers)]) + "\n"
+    """`_headers` in the Netlify / Cloudflare Pages format: a path pattern, then indented headers.
+    A path that matches two rules gets the headers of both, so the search paths first detach the
+    strict policy ('! Name', Cloudflare Pages' syntax): two policies would both be enforced."""
+    search = (("!", "Content-Security-Policy"),
+              ("Content-Security-Policy", "; ".join(SEARCH_POLICY + HEADER_ONLY_POLICY)))
+    blocks = [("/*", HEADERS), (f"/{assets_folder}/*", ASSET_HEADERS), *((path, search) for path in SEARCH_PATHS)]
+    return "\n".join("\n".join([path, *(_line(name, value) for name, value in headers)]) + "\n"
                      for path, headers in blocks).encode()
+
+
+def _line(name: str, value: str) -> str:
+    return f"  ! {value}" if name == "!" else f"  {name}: {value}"

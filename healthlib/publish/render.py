@@ -11,10 +11,14 @@ import jinja2
 import markupsafe
 
 from . import headers, seo
+from .az import az_index
 from ..content import governance
 from ..text import markup
 from ..errors import BuildError, Problem
 from ..content.model import Condition, GlossaryTerm, Library, Site
+
+SEARCH_PAGE = "search/index.html"   # within headers.SEARCH_PATHS
+
 
 @dataclass(frozen=True)
 class Asset:
@@ -164,12 +168,14 @@ class Renderer:
                                       "published. Remove it from the content or template.")])
         return html.encode("utf-8")
 
-    def condition_pages(self, condition: Condition) -> list[tuple[str, bytes]]:
+    def condition_pages(self, condition: Condition, related: list[tuple[str, str]] = ()) -> list[tuple[str, bytes]]:
+        """`related`: the (address, title) of each condition it lists as related (pipeline.py)."""
         path = f"{condition.slug}/index.html"
         json_ld = [seo.script_json(block) for block in seo.condition_json_ld(self.site, condition, path)]
         sheet = condition.prep_url + "index.html"
         feedback = governance.feedback_href(self.site, condition.title, seo.absolute(self.site, path))
-        return [(path, self.render("condition.html", path, condition=condition, json_ld=json_ld, feedback=feedback,
+        return [(path, self.render("condition.html", path, condition=condition, json_ld=json_ld,
+                                   related=list(related), feedback=feedback,
                                    overdue=governance.overdue(condition, self.today))),
                 (sheet, self.render("sheet.html", sheet, condition=condition))]
 
@@ -177,11 +183,15 @@ class Renderer:
         """The pages made from every condition's listing: the A-Z index, 404.html, sitemap.xml
         and robots.txt. `html_paths`: the conditions' pages, for the sitemap."""
         root = urlsplit(self.site.base_url).path or "/"
+        az = az_index(library.conditions, self.site.alphabet)
         pages = [(f"{page.url}index.html", self.render("page.html", f"{page.url}index.html", page=page))
                  for page in library.pages if page.status == "published"]
-        return [("index.html", self.render("index.html", "index.html", library=library)), *pages,
+        return [("index.html", self.render("index.html", "index.html", library=library, az=az)), *pages,
+                (SEARCH_PAGE, self.render("search.html", SEARCH_PAGE,
+                                          content_security_policy=headers.SEARCH_META_POLICY)),
                 ("404.html", self.render("404.html", "404.html", rel=root, library=library)),
-                ("sitemap.xml", seo.sitemap(library, ["index.html", *(path for path, _ in pages), *html_paths])),
+                ("sitemap.xml", seo.sitemap(library, ["index.html", SEARCH_PAGE, *(path for path, _ in pages),
+                                                      *html_paths])),
                 ("robots.txt", seo.robots_txt(self.site))]
 
     def static_files(self) -> list[tuple[str, bytes]]:

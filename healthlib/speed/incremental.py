@@ -95,6 +95,9 @@ def make_all(folders: Sequence[Path], make: Callable[[Path], Made], store, share
             made = store.get(digest(shared, key), current)
             if made is not None:
                 return key, record, made, True
+            made = make(folder)
+            made.hashes()   # here, in the worker, not in the build process after it
+            return key, record, made, False
         return key, record, make(folder), False
 
     for key, made in zip(full, found):
