@@ -110,6 +110,15 @@ def _source_folders(command: argparse.ArgumentParser, templates: bool = True) ->
         command.add_argument("--templates", default=None, help="templates folder (default: templates/)")
 
 
+def _check_formats(c: argparse.ArgumentParser) -> None:
+    c.add_argument("--format", choices=("text", "json", "github", "html"), default="text",
+                   help="text for people, json for tools, github for GitHub Actions annotations, "
+                        "html for the editors' dashboard (with --output FILE)")
+    c.add_argument("--output", default=None, metavar="FILE", help="write the html dashboard to FILE")
+    c.add_argument("--no-pdf", dest="pdf", action="store_false",
+                   help="html: do not make the sheets' PDFs to count their pages (faster)")
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="build.py", description="Build the health library website.")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -137,12 +146,7 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="check the content for problems, without writing the site")
     _source_folders(c)
     c.add_argument("--strict", action="store_true", help="count warnings as errors (CI uses this)")
-    c.add_argument("--format", choices=("text", "json", "github", "html"), default="text",
-                   help="text for people, json for tools, github for GitHub Actions annotations, "
-                        "html for the editors' dashboard (with --output FILE)")
-    c.add_argument("--output", default=None, metavar="FILE", help="write the html dashboard to FILE")
-    c.add_argument("--no-pdf", dest="pdf", action="store_false",
-                   help="html: do not make the sheets' PDFs to count their pages (faster)")
+    _check_formats(c)
     c.add_argument("--verbose", action="store_true", help="also list the external links (they are not visited)")
     c.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD",
                    help="the date to compare review dates with (default: today)")
