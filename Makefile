@@ -20,9 +20,16 @@ CHECK_FORMAT ?= text
 # `make build BUILD_ARGS=--no-pdf`: options for build.py build.
 BUILD_ARGS ?=
 
-# Stamp files: re-install when pyproject.toml changes (or the venv is new).
+# Every Python package the venv gets (runtime, `pdf` and `test` extras, and what they need),
+# pinned with its sha256 hashes: pip refuses a file that differs from the one locked, so a
+# package changed on the index cannot slip in. `make lock` writes it from pyproject.toml.
+LOCK = requirements-lock.txt
+# Stamp files: re-install when pyproject.toml or the lock changes (or the venv is new).
 RUNTIME_STAMP = $(VENV)/.healthlib-runtime.stamp
 TEST_STAMP = $(VENV)/.healthlib-test.stamp
+# pip flags for installing from the lock, then healthlib itself without touching the index again.
+PIP_LOCKED = --disable-pip-version-check -q --require-hashes -r $(LOCK)
+PIP_SELF = --disable-pip-version-check -q --no-deps --no-build-isolation -e .
 # npm's own record of what `npm ci` installed; newer than package-lock.json = up to date.
 NPM_STAMP = node_modules/.package-lock.json
 
@@ -30,7 +37,7 @@ NPM_STAMP = node_modules/.package-lock.json
 CHROMIUM = /usr/bin/chromium
 APT_GET = DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: help build test check serve clean system-deps npm-deps venv audit bench compile test-other-python
+.PHONY: help build test check serve clean system-deps npm-deps venv audit bench compile test-other-python fuzz lock
 
 help:
 	@echo "make build        build the site into site/ and print the page to open"
@@ -39,24 +46,24 @@ help:
 	@echo "make audit        build, then Lighthouse scores for every page (fails below target)"
 	@echo "make serve        preview with live reload while editing content"
 	@echo "make test-other-python  the fast paths' tests on /usr/bin/python3 too, if it is another release"
+	@echo "make fuzz         search for slow or crashing Markdown: 10,000+ hostile examples (~5 min)"
+	@echo "make lock         pin every Python package with its hashes in $(LOCK) (after editing pyproject.toml)"
 	@echo "make bench        time the build against MkDocs, Pelican and Hugo (~15 min; BENCH_ARGS=--quick)"
 	@echo "make system-deps  apt-get install Chromium, poppler-utils and Java if missing (root)"
-	@echo "make clean        remove .venv, .venv-bench, .venv-other, node_modules, site/ (and .site-old) and .cache/"
+	@echo "make clean        remove .venv, .venv-bench, .venv-other, .venv-lock, node_modules, site/ (and .site-old) and .cache/"
 
 # ---------------------------------------------------------------- Python venv
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# The `pdf` extra (WeasyPrint) makes the appointment sheets' PDFs; without it, or without
-# Pango, the build still succeeds and says once that it skipped them.
-$(RUNTIME_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --disable-pip-version-check -q -e '.[pdf]'
-	@touch $@
-
-$(TEST_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --disable-pip-version-check -q -e '.[test]'
-	@touch $(RUNTIME_STAMP) $@
+# One lock for building and testing: the `pdf` extra (WeasyPrint) makes the appointment sheets'
+# PDFs (without Pango the build still succeeds and says once that it skipped them), and the test
+# tools come along, so a build and CI use the very same files.
+$(RUNTIME_STAMP) $(TEST_STAMP): pyproject.toml $(LOCK) | $(PY)
+	$(PY) -m pip install $(PIP_LOCKED)
+	$(PY) -m pip install $(PIP_SELF)
+	@touch $(RUNTIME_STAMP) $(TEST_STAMP)
 
 venv: $(TEST_STAMP)
 
@@ -132,9 +139,33 @@ test-other-python: compile
 	    echo "test-other-python: $(OTHER_PYTHON) ($$other) cannot make a venv; skipped"; \
 	else \
 	    echo "test-other-python: the fast paths' tests on Python $$other"; \
-	    $(OTHER_VENV)/bin/python -m pip install --disable-pip-version-check -q -e '.[test]' && \
+	    $(OTHER_VENV)/bin/python -m pip install $(PIP_LOCKED) && \
+	    $(OTHER_VENV)/bin/python -m pip install $(PIP_SELF) && \
 	    $(OTHER_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/test_fast_paths.py; \
 	fi
+
+# Fuzzing for slowness (tests/test_fuzz_markdown.py): 10,000+ nested and repetitive Markdown
+# examples, each of which must end within its time budget in a page or a located error.
+# `make test` runs a small, derandomized share of them.
+FUZZ_EXAMPLES ?= 10000
+fuzz: $(TEST_STAMP) compile
+	HEALTHLIB_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider tests/test_fuzz_markdown.py
+
+# The lock is written by pip-tools (pinned here) in a venv of its own, thrown away after, so it
+# never mixes with the product's packages. It is resolved on the oldest Python we run on (Debian
+# 12's 3.11.2, when there): a release that needs a newer one (soupsieve 3+ needs 3.11.5) is then
+# never picked, and the same pins install on both. Pins already in the lock are kept:
+# LOCK_ARGS=--upgrade moves every package to its newest release.
+LOCK_VENV = .venv-lock
+LOCK_ARGS ?=
+LOCK_PYTHON ?= $(shell [ -x $(OTHER_PYTHON) ] && echo $(OTHER_PYTHON) || echo $(PYTHON))
+lock:
+	rm -rf $(LOCK_VENV) && $(LOCK_PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --disable-pip-version-check -q pip-tools==7.7.0
+	$(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	    --extra pdf --extra test --no-emit-index-url --no-emit-find-links $(LOCK_ARGS) \
+	    --output-file $(LOCK) pyproject.toml
+	rm -rf $(LOCK_VENV)
 
 # Lighthouse (pinned in package-lock.json) on every page in site/sitemap.xml, mobile preset, with
 # Debian's Chromium, three runs a page judged by the median run; fails below performance 95,
@@ -160,4 +191,4 @@ bench: $(BENCH_STAMP)
 	$(BENCH_PY) bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) $(OTHER_VENV) node_modules site .site-old .cache
+	rm -rf $(VENV) $(BENCH_VENV) $(OTHER_VENV) $(LOCK_VENV) node_modules site .site-old .cache

@@ -20,10 +20,11 @@ LIVERELOAD_HELLO = {"command": "hello", "protocols": ["http://livereload.com/pro
 class Server:
     """`build.py serve --port 0` in a child process; its output is collected line by line."""
 
-    def __init__(self, content: Path, out: Path, *args: str, timeout: float = 300):
+    def __init__(self, content: Path, out: Path, *args: str, timeout: float = 300, root: Path = REPO):
+        """`root`: the project whose build.py runs (another copy, with its own site.yaml)."""
         self.proc = subprocess.Popen([sys.executable, "-u", "build.py", "serve", "--port", "0", "--content",
                                       str(content), "--out", str(out), *args],
-                                     cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                     cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()

@@ -399,7 +399,7 @@ def test_the_watcher_sees_edits_new_folders_removals_and_site_yaml_only(tmp_path
         await asyncio.sleep(0.1)
         assert not any(p.name in ("unwatched.txt", ".a.md.swp") for p in seen), seen
         watcher.stop()
-    run_async(scenario())   # a browser test may have left Playwright's loop running here
+    run_async(scenario())   # Playwright keeps an event loop running in this thread once a browser test ran
 
 
 # ------------------------------------------------------------------ in a browser

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..errors import Problems
-from . import governance
+from . import governance, guard
 from .load import Fields, _markdown, slug_problem
 from .model import EditorialPage, Site
 from .sources import read_text, split_front_matter
@@ -21,6 +21,7 @@ FOLDER = "_pages"
 SETTINGS = ("title", "summary", "status")
 
 
+@guard.one_file(fallback=None)
 def _load_page(path: Path, content: Path, problems: Problems) -> EditorialPage | None:
     text = read_text(path, content, problems)
     md = split_front_matter(text, path, problems) if text is not None else None

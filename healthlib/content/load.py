@@ -11,9 +11,11 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..text import markup
+from markupsafe import escape
+
 from ..errors import Problems
-from . import governance
+from ..text import markup
+from . import governance, guard
 from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm, Related,
                     ItemList, Readability, Section, Site, SourceRef, Text)
 from .sources import Doc, MarkdownFile, as_date, parse_yaml, read_text, split_front_matter
@@ -177,6 +179,7 @@ def _entries(doc: Doc, name: str, problems: Problems) -> list[Fields]:
     return Fields(named, problems).maps(name)
 
 
+@guard.one_file(fallback=None)
 def _read_yaml(path: Path, root: Path, problems: Problems) -> Doc | None:
     text = read_text(path, root, problems)
     if text is None:
@@ -191,7 +194,11 @@ def _markdown(fields: Fields | None, problems: Problems, path: Path, source: str
     heading level the text may use (a condition's sections: 3)."""
     if not inline:   # inline items were checked as texts already
         _no_template_syntax(source, problems, path, line)
-    html, removed = (markup.render_inline if inline else markup.render_block)(source)
+    rendered = guard.convert(markup.render_inline if inline else markup.render_block, source, path, line,
+                             exact_lines, problems)
+    if rendered is None:   # refused, and reported: the text stands in, never published
+        return Text(source, escape(source), line)
+    html, removed = rendered
     for part in removed:
         at = line + part.offset if exact_lines and line else line
         problems.error(path, at, f"{part} is not allowed in content and was removed. "
@@ -241,7 +248,7 @@ def load_site(path: Path | None, problems: Problems) -> Site:
         return Site()
     f = Fields(doc, problems)
     f.known(("name", "base_url", "language", "organisation", "contact", "description", "disclaimer",
-             "readability", "alphabet", *governance.SITE_SETTINGS))
+             "readability", "alphabet", "markdown_time_limit", *governance.SITE_SETTINGS))
     base_url = f.text("base_url", what="the address the site is published at, like https://example.org/health/")
     problem = base_url_problem(base_url) if base_url is not None else None
     if problem:
@@ -254,7 +261,9 @@ def load_site(path: Path | None, problems: Problems) -> Site:
                 description=f.text("description", required=False) or "",
                 disclaimer=f.text("disclaimer", required=False) or Site.disclaimer,
                 readability=_readability(f.group("readability", "settings like 'target_grade: 8'")),
-                alphabet=_alphabet(f), **governance.site_settings(f))
+                alphabet=_alphabet(f),
+                markdown_time_limit=f.number("markdown_time_limit", Site.markdown_time_limit, 0.1, 600),
+                **governance.site_settings(f))
 
 
 def _alphabet(f: Fields) -> tuple[str, ...]:
@@ -330,6 +339,7 @@ def _groups(f: Fields, problems: Problems, name: str, key: str, *, needed: tuple
     return out
 
 
+@guard.one_file(fallback=None)
 def _load_section(kind, path: Path, root: Path, problems: Problems, titles: dict, located: dict) -> Section | None:
     """`titles`: headings of the condition's sections so far (lower case -> file), to refuse a repeat."""
     text = read_text(path, root, problems)
@@ -374,6 +384,7 @@ def _load_section(kind, path: Path, root: Path, problems: Problems, titles: dict
     return Section(kind.id, title, body, tuple(lists), tuple(cards), closing, path)
 
 
+@guard.one_file(fallback=())
 def _load_faq(path: Path, root: Path, problems: Problems, located: dict) -> tuple[FaqEntry, ...]:
     doc = _read_yaml(path, root, problems)
     if doc is None:
@@ -529,6 +540,7 @@ def load_shared(content: Path, site_file: Path | None, problems: Problems) -> tu
         problems.error(content, None, "the content folder does not exist.")
         return Site(), (), []
     site = load_site(site_file, problems)
+    guard.set_time_limit(site.markdown_time_limit)
     glossary = load_glossary(content / GLOSSARY_FILE, content, problems)
     folders = condition_folders(content)
     if not folders:

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from ..errors import Problem
 from ..text.markup import plain_text
+from .guard import DEFAULT_TIME_LIMIT
 
 
 @dataclass(frozen=True)
@@ -248,11 +249,13 @@ class Site:
     readability: Readability = Readability()
     # The A-Z's letter row, in order (site.yaml `alphabet:`); names starting otherwise follow it.
     alphabet: tuple[str, ...] = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    markdown_time_limit: float = DEFAULT_TIME_LIMIT   # seconds of Markdown a content file may take
     demonstration: bool = False        # nobody has approved the content: every page says so
     review_cycle_years: int = 3        # next_review_due is at most this long after last_reviewed
     feedback: str = ""                 # a mailto: address or a form's https:// address
     required_pages: tuple[str, ...] = ("about", "how-we-write", "privacy", "accessibility", "contact")
     footer: tuple[tuple[str, str], ...] = ()    # (address, title) of each editorial page, in order
+
 
 @dataclass(frozen=True)
 class EditorialPage:

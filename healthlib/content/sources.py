@@ -11,6 +11,7 @@ import functools
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,13 +93,28 @@ def read_text(path: Path, root: Path, problems: Problems) -> str | None:
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     bad = _INVISIBLE.search(text)
+    if bad is None and ("\\u" in text or "\\U" in text or "&#" in text):
+        bad = _WRITTEN_BIDI.search(text)
     if bad:
-        problems.error(path, text.count("\n", 0, bad.start()) + 1, "this line has an invisible control "
-                       f"character (U+{ord(bad.group()):04X}). Delete it; retyping the line is the easiest way.")
+        problems.error(path, text.count("\n", 0, bad.start()) + 1, _invisible_problem(bad))
         return None
     return text
 
 
+def _invisible_problem(bad: re.Match) -> str:
+    written = bad.group()
+    if len(written) == 1 and ord(written) not in _BIDI:
+        return ("this line has an invisible control character "
+                f"(U+{ord(written):04X}). Delete it; retyping the line is the easiest way.")
+    if len(written) == 1:
+        code, shown = ord(written), ","
+    else:
+        yaml_hex, html_hex, html_decimal = bad.groups()
+        code, shown = int(html_decimal) if html_decimal else int(yaml_hex or html_hex, 16), f", written as '{written}',"
+    return (f"this line has the text-direction control U+{code:04X} {unicodedata.name(chr(code))}{shown} "
+            "which shows words in another order than screen readers and search engines read them. "
+            "Delete it; for right-to-left words use the isolates U+2066 to U+2069 or the marks "
+            "U+200E and U+200F instead.")
 
 
 def _resolved_inside(path: Path, root: Path, problems: Problems) -> Path | None:
@@ -144,7 +160,11 @@ def _is_plain_file_inside(path: Path, root: Path) -> bool:
 
 # Characters YAML refuses (controls, non-characters), and line separators that editors often do
 # not show and that YAML would count as line breaks (so every line number after them would be off).
-_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+# Also the embedding and override controls U+202A to U+202E ("Trojan Source": text shown in
+# another order than it is read); _WRITTEN_BIDI finds them as YAML escapes or HTML references.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\ufffe\uffff]")
+_BIDI = range(0x202A, 0x202F)
+_WRITTEN_BIDI = re.compile(r"\\(?:u|U0000)(202[a-eA-E])|&#[xX]0*(202[a-eA-E]);?|&#0*(823[4-8]);?")
 
 
 def _hint(problem: str) -> str:

@@ -32,6 +32,11 @@ def _markdown():
     return markdown.Markdown(extensions=["sane_lists", "smarty"], output_format="html")
 
 
+def forget_parser() -> None:
+    """The next conversion makes a new parser (one stopped halfway may be in any state)."""
+    _markdown.cache_clear()
+
+
 @dataclass(frozen=True)
 class Removal:
     """Something the sanitizer drops, in words an editor understands, and the line of the
