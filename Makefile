@@ -15,6 +15,10 @@ PYTHON ?= python3
 PYTEST_ARGS ?=
 # `make test` ends with `make audit` (Lighthouse, about two minutes); AUDIT=no leaves it out.
 AUDIT ?= yes
+# `make check CHECK_FORMAT=github`: GitHub Actions annotations (CI); html needs --output, see docs/editing.md.
+CHECK_FORMAT ?= text
+# `make build BUILD_ARGS=--no-pdf`: options for build.py build.
+BUILD_ARGS ?=
 
 # Every Python package the venv gets (runtime, `pdf` and `test` extras, and what they need),
 # pinned with its sha256 hashes: pip refuses a file that differs from the one locked, so a
@@ -109,14 +113,14 @@ compile: $(RUNTIME_STAMP)
 	@$(PY) -m compileall -q healthlib
 
 build: compile
-	$(PY) build.py build
+	$(PY) build.py build $(BUILD_ARGS)
 
 test: $(TEST_STAMP) system-deps npm-deps compile
 	$(PY) -m pytest -ra $(PYTEST_ARGS)
 	@if [ "$(AUDIT)" != no ]; then $(MAKE) --no-print-directory audit; fi
 
 check: compile
-	$(PY) build.py check --strict
+	$(PY) build.py check --strict --format $(CHECK_FORMAT)
 
 serve: compile
 	$(PY) build.py serve

@@ -29,7 +29,8 @@ def cmd_build(args) -> int:
     started = time.perf_counter()
     try:
         result = build(project, Path(args.out), pdfs=args.pdf, base_url=args.base_url,
-                       cache_dir=args.cache, use_cache=args.use_cache, jobs=args.jobs, search=args.search)
+                       cache_dir=args.cache, use_cache=args.use_cache, jobs=args.jobs, search=args.search,
+                       today=args.today)
     except BuildError as exc:
         _report(exc.problems)
         errors = sum(p.is_error for p in exc.problems)
@@ -47,13 +48,21 @@ def cmd_build(args) -> int:
 
 def cmd_check(args) -> int:
     from .editor import check   # each command imports only what it uses: `build` starts faster
-    report = check.run(_project(args), args.today or dt.date.today())
-    if args.format == "json":
+    from .content import governance
+    from .editor import report as formats
+    args.today = args.today or dt.date.today()
+    report = check.run(_project(args), args.today)
+    if args.format in formats.FORMATS:
+        if not formats.emit(report, _project(args), args, check.as_text(report, args.strict, False)[1].splitlines()[-1]):
+            return 1
+    elif args.format == "json":
         print(check.as_json(report, args.strict))
     else:
         table, problems = check.as_text(report, args.strict, args.verbose)
         print(table)
         print(problems, file=sys.stderr)
+        if governance.demonstration_summary(report.library):
+            print(governance.demonstration_summary(report.library), file=sys.stderr)
     return 1 if any(p.is_error for p in report.final(args.strict)) else 0
 
 
@@ -101,6 +110,15 @@ def _source_folders(command: argparse.ArgumentParser, templates: bool = True) ->
         command.add_argument("--templates", default=None, help="templates folder (default: templates/)")
 
 
+def _check_formats(c: argparse.ArgumentParser) -> None:
+    c.add_argument("--format", choices=("text", "json", "github", "html"), default="text",
+                   help="text for people, json for tools, github for GitHub Actions annotations, "
+                        "html for the editors' dashboard (with --output FILE)")
+    c.add_argument("--output", default=None, metavar="FILE", help="write the html dashboard to FILE")
+    c.add_argument("--no-pdf", dest="pdf", action="store_false",
+                   help="html: do not make the sheets' PDFs to count their pages (faster)")
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="build.py", description="Build the health library website.")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -118,6 +136,8 @@ def parser() -> argparse.ArgumentParser:
                         "safe to delete)")
     b.add_argument("--no-cache", dest="use_cache", action="store_false",
                    help="neither use nor update the content cache (the site comes out the same)")
+    b.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="the date to compare review dates with: a page past its review says so (default: today)")
     b.add_argument("--base-url", type=_base_url, default=None, metavar="URL",
                    help="the address the site is published at, e.g. https://example.org/health/ "
                         "(default: base_url in site.yaml); used for canonical links and sitemap.xml")
@@ -126,7 +146,7 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="check the content for problems, without writing the site")
     _source_folders(c)
     c.add_argument("--strict", action="store_true", help="count warnings as errors (CI uses this)")
-    c.add_argument("--format", choices=("text", "json"), default="text", help="text for people, json for tools")
+    _check_formats(c)
     c.add_argument("--verbose", action="store_true", help="also list the external links (they are not visited)")
     c.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD",
                    help="the date to compare review dates with (default: today)")

@@ -7,17 +7,19 @@ worker processes) wraps that function; `build`, `serve` and `check` all go throu
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import gc
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .content import editorial, governance
 from .speed import incremental
 from .speed.cache import Store
 from .errors import BuildError, Problems
 from .util.hashing import digest
 from .content.load import CONDITION_FILE, load_condition, load_shared
-from .content.model import Condition, Library, Made
+from .content.model import Condition, Library, Made, Site
 from .content.related import check_related
 from .publish.render import Renderer
 from .publish.search import SearchIndex
@@ -55,6 +57,7 @@ class Gathered:
     made: list[Made]            # in folder order
     renderer: Renderer | None   # None when the site settings or glossary have errors
     library_pages: list = field(default_factory=list)   # the A-Z index, 404, sitemap, robots.txt
+    left_out: list[str] = field(default_factory=list)   # drafts left out (gather's `drafts=False`)
 
 
 @dataclass
@@ -67,12 +70,15 @@ class BuildResult:
 
 
 def make_condition(folder: Path, content: Path, base: Path, renderer: Renderer | None,
-                   keep_model: bool = False, titles: dict[str, str] | None = None) -> Made:
+                   keep_model: bool = False, titles: dict[str, str] | None = None, site: Site | None = None) -> Made:
     """One condition folder: its listing, problems and pages (none when it has errors, or
     without a renderer). `titles`: every condition's title by slug; a condition that lists
-    related conditions shows theirs, so without them its pages wait (with_related)."""
+    related conditions shows theirs, so without them its pages wait (with_related). `site`: the
+    settings its rules read (the review cycle)."""
     problems = Problems(base)
     condition = load_condition(folder, content, problems)
+    if condition is not None and site is not None:
+        governance.condition_problems(site, condition, problems)
     if condition is None or renderer is None or (condition.related and titles is None):
         return Made(condition and condition.listing(), problems.items, None, condition if keep_model else None)
     try:
@@ -99,40 +105,50 @@ def _no_cycle_collector():
 
 def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str | None = None,
            papers: tuple = (), current=lambda path: None, renderer: Renderer | None = None,
-           keep_models: bool = False, render: bool = True) -> Gathered:
+           keep_models: bool = False, render: bool = True, drafts: bool = True,
+           today: dt.date | None = None) -> Gathered:
     """Read, validate and render every condition, never raising: problems are collected.
     `store`: earlier results to reuse (incremental.py); `current`: the site's bytes as they are;
     `renderer`: one to reuse (serve), when nothing but condition folders changed; `render`:
-    False to load and check the models only (no pages)."""
+    False to load and check the models only (no pages); `drafts`: False to leave drafts out, with
+    their problems (Gathered.left_out names them); `today`: the day review dates are compared with."""
     problems = Problems(project.root)
     site, glossary, folders = load_shared(project.content, project.site_file, problems)
+    shared_errors = bool(problems.errors)     # an editorial page's errors do not stop the conditions' checks
+    site, editorial_pages = editorial.load_pages(project.content, site, {f.name for f in folders}, problems)
     if base_url:
         site = replace(site, base_url=base_url)
-    if problems.errors:
-        return Gathered(Library(site, (), glossary), problems, [], None)
+    if shared_errors:
+        return Gathered(Library(site, (), glossary, editorial_pages), problems, [], None)
     store = store or Store(None)
     if render and renderer is None:
         renderer = Renderer(site, glossary, project.templates, project.static, papers,
-                            store.templates_dir() if isinstance(store, Store) else None)
+                            store.templates_dir() if isinstance(store, Store) else None, today)
     make = functools.partial(make_condition, content=project.content, base=project.root, renderer=renderer,
-                             keep_model=keep_models)
-    shared = digest(incremental.render_key(renderer) if renderer else "models only", str(project.root),
+                             keep_model=keep_models, site=site)
+    shared = digest(incremental.render_key(renderer) if renderer else "models only", repr(site), str(project.root),
                     str(project.content))
     with _no_cycle_collector():
         made = incremental.make_all(folders, make, store, shared, current, jobs)
+    left_out: list[str] = []
+    all_folders = folders     # `related:` may name a draft: it exists, and is left out of the pages
+    if not drafts:
+        folders, made, left_out = governance.without_drafts(folders, made)
     for result in made:
         problems.extend(result.problems)
     listings = [m.model or m.listing for m in made if m.listing is not None]
-    check_related(listings, [folder.name for folder in folders], problems, project.content, CONDITION_FILE)
+    check_related(listings, [folder.name for folder in all_folders], problems, project.content, CONDITION_FILE)
     if renderer is not None and not problems.errors:
         with _no_cycle_collector():
             made = with_related(made, folders, make, store, shared, current, jobs, problems)
-    library = Library(site, tuple(sorted(listings, key=lambda c: (c.title.lower(), c.slug))), glossary)
-    gathered = Gathered(library, problems, made, renderer)
+    library = Library(site, tuple(sorted(listings, key=lambda c: (c.title.lower(), c.slug))), glossary,
+                      editorial_pages)
+    gathered = Gathered(library, problems, made, renderer, left_out=left_out)
     if renderer is not None and not problems.errors:
         html_paths = [path for m in made for path, _ in m.pages or ()]
         pages = incremental.make_once(
-            digest(shared, "library pages", repr([m.listing for m in made]), repr(html_paths)),
+            digest(shared, "library pages", repr([m.listing for m in made]), repr(html_paths),
+                   repr(editorial_pages)),
             lambda: Made(None, [], renderer.library_pages(library, html_paths)), store, current)
         gathered.library_pages = [(path, data, pages.reused) for path, data in pages.pages]
     return gathered
@@ -177,11 +193,12 @@ def condition_model(project: Project, slug: str) -> Condition | None:
 
 def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str | None = None,
           cache_dir: Path | None = None, use_cache: bool = True, jobs: int | None = None,
-          search: bool = True) -> BuildResult:
+          search: bool = True, today: dt.date | None = None) -> BuildResult:
     """Build the whole site into `out_dir`. Raises BuildError; the old site is untouched then.
     `cache_dir`: where the build keeps work to reuse (default: .cache/); `use_cache`: False to
     neither read nor write it (same bytes); `jobs`: processes (None: every core); `search`: False
-    to make no search index (the search page then says search is not available)."""
+    to make no search index (the search page then says search is not available); `today`: the
+    day review dates are compared with. Drafts are left out."""
     caches = Path(cache_dir).absolute() if cache_dir else project.root / ".cache"
     store = Store(caches / "build" if use_cache else None)
     if pdfs:
@@ -192,7 +209,8 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
     writer = Writer(out_dir, sources=(project.content, project.templates, project.static),
                     project_root=project.root)
     try:
-        gathered = gather(project, store, jobs=jobs, base_url=base_url, papers=papers, current=writer.current)
+        gathered = gather(project, store, jobs=jobs, base_url=base_url, papers=papers, current=writer.current,
+                          drafts=False, today=today)
         if gathered.problems.errors:
             raise BuildError(gathered.problems.items)
         writer.check_destination(every_file=False)
@@ -209,5 +227,5 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
     finally:
         store.flush()   # what was worked out is kept even when the build fails
     store.prune()
-    return BuildResult(library, gathered.problems, len(writer.files), notes=(skipped,) if skipped else (),
-                       cache=store)
+    notes = ((skipped,) if skipped else ()) + governance.left_out_note(gathered.left_out)
+    return BuildResult(library, gathered.problems, len(writer.files), notes=notes, cache=store)

@@ -29,8 +29,10 @@ TODAY = dt.date(2026, 6, 1)          # between the fixture's review dates
 
 @pytest.fixture
 def lib(tmp_path) -> Path:
-    """A private copy of the tiny library: site.yaml and content/."""
-    return Path(shutil.copytree(FIXTURE, tmp_path / "lib"))
+    """A private copy of the tiny library: site.yaml and content/, with the bundled editorial pages."""
+    lib = Path(shutil.copytree(FIXTURE, tmp_path / "lib"))
+    shutil.copytree(REPO / "content" / "_pages", lib / "content" / "_pages")
+    return lib
 
 
 def cond(lib: Path) -> Path:
@@ -64,7 +66,9 @@ def test_good_fixture_passes_and_prints_a_readability_row_for_every_section(lib)
     result = cli_check(lib)
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [line.split() for line in result.stdout.splitlines() if line.startswith("  ")]
-    assert [r[0] for r in rows[1:]] == [*SECTION_IDS, "faq"]
+    heads = [i for i, r in enumerate(rows) if r[0] == "section"]
+    assert [r[0] for r in rows[heads[0] + 1:heads[1]]] == [*SECTION_IDS, "faq"]
+    assert [r[0] for r in rows[heads[1] + 1:]] == ["about", "how-we-write", "privacy", "accessibility", "contact"]
     assert "Check passed: no problems in 1 condition(s)." in result.stderr
 
 
@@ -122,8 +126,9 @@ def test_glossary_word_without_a_meaning_is_an_error(lib):
 
 
 def test_unknown_readability_setting_suggests_the_right_name(lib):
-    (lib / "site.yaml").write_text((lib / "site.yaml").read_text() + "readability:\n  target_grad: 6\n")
-    assert "site.yaml:6: unknown setting 'target_grad'. Did you mean 'target_grade'?" in lines(run(lib))
+    before = (lib / "site.yaml").read_text()
+    (lib / "site.yaml").write_text(before + "readability:\n  target_grad: 6\n")
+    assert f"site.yaml:{len(before.splitlines()) + 2}: unknown setting 'target_grad'. Did you mean 'target_grade'?" in lines(run(lib))
 
 
 # ------------------------------------------------------------------ links
@@ -221,10 +226,11 @@ def test_target_grade_and_word_limit_come_from_site_settings(lib):
     (lib / "site.yaml").write_text((lib / "site.yaml").read_text()
                                    + "readability:\n  target_grade: 1.5\n  max_words: 50\n")
     report = run(lib)
-    over_grade = {s.section for s in report.scores if s.score.fk_grade > 1.5}
-    warned = {p.path.split("/")[-1] for p in report.problems if "reads at Flesch–Kincaid grade" in p.message}
+    own = [p for p in report.problems if p.path.startswith(f"content/{SLUG}/")]
+    over_grade = {s.section for s in report.scores if s.condition == SLUG and s.score.fk_grade > 1.5}
+    warned = {p.path.split("/")[-1] for p in own if "reads at Flesch–Kincaid grade" in p.message}
     assert over_grade and warned == {f"{s}.md" if s != "faq" else "faq.yaml" for s in over_grade}
-    assert not any("words; the limit is 50" in p.message for p in report.problems)
+    assert not any("words; the limit is 50" in p.message for p in own)
     replace_in(cond(lib) / "home-care.md", "Keep the sore clean and dry.", "Keep the sore clean and dry. " * 8)
     report = run(lib)
     words = next(s for s in report.scores if s.section == "home-care").score.words
@@ -308,7 +314,7 @@ def test_json_format_has_problems_grades_links_and_counts(lib):
                                  "line": line_of(cond(lib) / "symptoms.md", "#nowhere"), "severity": "error",
                                  "message": "the link '#nowhere' points to '#nowhere', which is not on that page. "
                                             "A link to a section uses its file name, e.g. '#symptoms'."}]
-    assert [r["section"] for r in data["readability"]] == [*SECTION_IDS, "faq"]
+    assert [r["section"] for r in data["readability"] if r["condition"] == SLUG] == [*SECTION_IDS, "faq"]
     assert all(set(r) == {"condition", "section", "path", "words", "sentences", "fk_grade", "smog"}
                for r in data["readability"])
     assert data["external_links"][0]["url"] == "https://example.net/source"

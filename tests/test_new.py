@@ -19,7 +19,7 @@ FILES = {CONDITION_FILE, FAQ_FILE, *(f"{s}.md" for s in SECTION_IDS)}
 SAMPLE = {"title": "Sample heading {n}", "summary": "A short plain summary.", "heading": "A heading {n}",
           "question": "Question {n}?", "answer": "A plain answer.", "publisher": "A publisher",
           "url": "https://example.net/{n}", "accessed": "2026-01-01", "last_reviewed": "2026-01-01",
-          "next_review_due": "2027-01-01", "id": "main", "closing": "A closing line."}
+          "next_review_due": "2027-01-01", "date": "2026-12-01", "id": "main", "closing": "A closing line."}
 
 
 def content(tmp_path) -> Path:
@@ -64,8 +64,9 @@ def test_new_makes_every_file_with_every_setting_empty(tmp_path):
     assert str(folder) in result.stdout and "python build.py check" in result.stdout
     meta = yaml.safe_load((folder / CONDITION_FILE).read_text())
     assert set(meta) == {"title", "other_names", "related", "summary", "key_points", "last_reviewed",
-                         "next_review_due", "sources"}
+                         "next_review_due", "sources", "status", "changes"}
     assert meta["related"] is None   # optional: empty is allowed
+    assert meta["status"] == "draft" and meta["changes"] == [{"date": None, "summary": None}]
     assert meta["title"] is None and meta["key_points"] == [None, None, None]
     assert set(meta["sources"][0]) == {"title", "publisher", "url", "accessed"}
 

@@ -95,7 +95,7 @@ def test_faq_is_native_details_with_every_question(page, library):
 
 def test_page_shows_review_dates_sources_disclaimer_and_prep_link(page, library):
     condition = library.conditions[0]
-    times = [t["datetime"] for t in page.select(".review time")]
+    times = [t["datetime"] for t in page.select(".review > p:first-child time")]
     assert times == [condition.last_reviewed.isoformat(), condition.next_review_due.isoformat()]
     assert [a["href"] for a in page.select(".sources a")] == [s.url for s in condition.sources]
     assert page.select_one(".callout") and library.site.disclaimer in page.select_one(".callout").get_text()

@@ -135,3 +135,22 @@ def test_keeps_the_sheet_pdf_cache_between_runs_and_restores_any_earlier_one_bef
     names = [s["name"] for s in steps(job)]
     builds = [s["name"] for s in steps(job) if re.fullmatch(r"make build\b.*", s.get("run", "").strip())]
     assert builds and names.index(cache["name"]) < names.index(builds[0]), "restore before the build"
+
+
+def test_a_quick_job_checks_with_annotations_and_builds_before_the_full_job(workflow):
+    jobs = workflow["jobs"]
+    quick = [(name, job) for name, job in jobs.items()
+             if any(re.fullmatch(r"make check\b.*CHECK_FORMAT=github.*", line) for line in run_lines(job))]
+    assert len(quick) == 1, "one job runs 'make check CHECK_FORMAT=github'"
+    quick_id, quick_job = quick[0]
+    commands = run_lines(quick_job)
+    check_at = next(i for i, line in enumerate(commands) if line.startswith("make check"))
+    build_at = next(i for i, line in enumerate(commands) if line.startswith("make build"))
+    assert check_at < build_at
+    assert not any(line.startswith(("make test", "make audit", "make system-deps")) for line in commands), \
+        "the quick job installs no browser and runs no tests"
+    assert quick_job["timeout-minutes"] <= 15
+    site_id, _ = job_that_uses(workflow, "actions/upload-pages-artifact")
+    assert jobs[site_id]["needs"] in (quick_id, [quick_id])
+    makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^check:.*\n\t.*build\.py check --strict --format \$\(CHECK_FORMAT\)", makefile, re.M)

@@ -15,7 +15,7 @@ from markupsafe import escape
 
 from ..errors import Problems
 from ..text import markup
-from . import guard
+from . import governance, guard
 from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm, Related,
                     ItemList, Readability, Section, Site, SourceRef, Text)
 from .sources import Doc, MarkdownFile, as_date, parse_yaml, read_text, split_front_matter
@@ -188,9 +188,10 @@ def _read_yaml(path: Path, root: Path, problems: Problems) -> Doc | None:
 
 
 def _markdown(fields: Fields | None, problems: Problems, path: Path, source: str, line: int | None,
-              inline: bool = False, exact_lines: bool = False) -> Text:
+              inline: bool = False, exact_lines: bool = False, top_heading: int = 3) -> Text:
     """`exact_lines`: the source is the file's text from `line` on (a section body), so each
-    removed part is reported on its own line, not on the first."""
+    removed part is reported on its own line, not on the first. `top_heading`: the highest
+    heading level the text may use (a condition's sections: 3)."""
     if not inline:   # inline items were checked as texts already
         _no_template_syntax(source, problems, path, line)
     rendered = guard.convert(markup.render_inline if inline else markup.render_block, source, path, line,
@@ -202,8 +203,8 @@ def _markdown(fields: Fields | None, problems: Problems, path: Path, source: str
         at = line + part.offset if exact_lines and line else line
         problems.error(path, at, f"{part} is not allowed in content and was removed. "
                        "Write plain text and Markdown only.")
-    if not inline and re.search(r"<h[12][ >]", html):
-        problems.error(path, line, "headings in the text must start at '###' "
+    if re.search(rf"<h[1-{top_heading - 1}][ >]", html):
+        problems.error(path, line, f"headings in the text must start at '{'#' * top_heading}' "
                        "(the page title and section headings are made for you).")
     return Text(source, html, line)
 
@@ -247,7 +248,7 @@ def load_site(path: Path | None, problems: Problems) -> Site:
         return Site()
     f = Fields(doc, problems)
     f.known(("name", "base_url", "language", "organisation", "contact", "description", "disclaimer",
-             "readability", "alphabet", "markdown_time_limit"))
+             "readability", "alphabet", "markdown_time_limit", *governance.SITE_SETTINGS))
     base_url = f.text("base_url", what="the address the site is published at, like https://example.org/health/")
     problem = base_url_problem(base_url) if base_url is not None else None
     if problem:
@@ -261,7 +262,8 @@ def load_site(path: Path | None, problems: Problems) -> Site:
                 disclaimer=f.text("disclaimer", required=False) or Site.disclaimer,
                 readability=_readability(f.group("readability", "settings like 'target_grade: 8'")),
                 alphabet=_alphabet(f),
-                markdown_time_limit=f.number("markdown_time_limit", Site.markdown_time_limit, 0.1, 600))
+                markdown_time_limit=f.number("markdown_time_limit", Site.markdown_time_limit, 0.1, 600),
+                **governance.site_settings(f))
 
 
 def _alphabet(f: Fields) -> tuple[str, ...]:
@@ -463,7 +465,7 @@ def _condition_settings(meta: Doc, problems: Problems) -> dict:
     """condition.yaml's settings, checked, as Condition's keyword arguments."""
     f = Fields(meta, problems)
     f.known(("title", "other_names", "summary", "key_points", "last_reviewed", "next_review_due", "sources",
-             "related"))
+             "related", *governance.CONDITION_SETTINGS))
     settings = dict(title=f.text("title", what="the condition's name"),
                     other_names=tuple(f.texts("other_names", required=False)),
                     related=related_entries(f),
@@ -474,7 +476,7 @@ def _condition_settings(meta: Doc, problems: Problems) -> dict:
             settings["next_review_due"] <= settings["last_reviewed"]:
         f.error("next_review_due", "'next_review_due' must be after 'last_reviewed'.")
     settings["sources"] = _sources(f)
-    return settings
+    return settings | governance.condition_settings(f)
 
 
 def related_entries(f: Fields) -> tuple[Related, ...]:

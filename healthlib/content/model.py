@@ -114,6 +114,26 @@ class SourceRef:
 
 
 @dataclass(frozen=True)
+class SignOff:
+    """Who approved a page clinically, and when (condition.yaml `sign_off:`)."""
+
+    name: str
+    role: str           # role or credentials, as the reader should see them
+    date: dt.date
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of a page's history (condition.yaml `changes:`), newest first."""
+
+    date: dt.date
+    summary: str
+
+
+STATUSES = ("published", "draft")    # a draft is checked and previewed, never published
+
+
+@dataclass(frozen=True)
 class Related:
     """A `related:` entry of condition.yaml: another condition's slug, and where it is written."""
 
@@ -132,7 +152,14 @@ class Listing:
     summary: str
     last_reviewed: dt.date
     next_review_due: dt.date
+    status: str = "published"
+    changes: tuple[Change, ...] = ()
     related: tuple[Related, ...] = ()     # other conditions to point readers to, as written
+
+    @property
+    def modified(self) -> dt.date:
+        """When the page last changed: its newest change, or its last review if that is later."""
+        return max(self.last_reviewed, self.changes[0].date) if self.changes else self.last_reviewed
 
     @property
     def initial(self) -> str:
@@ -158,6 +185,7 @@ class Condition(Listing):
     sections: tuple[Section, ...] = ()
     faq: tuple[FaqEntry, ...] = ()
     folder: Path | None = None
+    sign_off: SignOff | None = None
 
     # Each file's parsed YAML (sources.Doc) and its other texts by line (a section's Markdown):
     # where checks find what an editor wrote, read when a check needs a line.
@@ -177,6 +205,11 @@ class Condition(Listing):
                 if start >= 0:
                     return line + text.count("\n", 0, start)
         return None
+
+    def setting_line(self, file_name: str, *key) -> int | None:
+        """The line of a setting (its key path, e.g. 'sign_off') in one of the condition's YAML files."""
+        doc = next((doc for name, doc, _ in self.located if name == file_name), None)
+        return doc.line(*key) if doc is not None else None
 
     def listing(self) -> Listing:
         return Listing(*(getattr(self, f.name) for f in fields(Listing)))
@@ -217,6 +250,27 @@ class Site:
     # The A-Z's letter row, in order (site.yaml `alphabet:`); names starting otherwise follow it.
     alphabet: tuple[str, ...] = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     markdown_time_limit: float = DEFAULT_TIME_LIMIT   # seconds of Markdown a content file may take
+    demonstration: bool = False        # nobody has approved the content: every page says so
+    review_cycle_years: int = 3        # next_review_due is at most this long after last_reviewed
+    feedback: str = ""                 # a mailto: address or a form's https:// address
+    required_pages: tuple[str, ...] = ("about", "how-we-write", "privacy", "accessibility", "contact")
+    footer: tuple[tuple[str, str], ...] = ()    # (address, title) of each editorial page, in order
+
+
+@dataclass(frozen=True)
+class EditorialPage:
+    """A page about the library itself (About us, Privacy, ...): content/_pages/<slug>.md."""
+
+    slug: str
+    title: str
+    summary: str
+    body: Text
+    path: Path | None = None
+    status: str = "published"
+
+    @property
+    def url(self) -> str:
+        return f"{self.slug}/"
 
 
 @dataclass(frozen=True)
@@ -224,6 +278,7 @@ class Library:
     site: Site
     conditions: tuple[Listing, ...]            # sorted A–Z by title (whole Conditions when loaded for checks)
     glossary: tuple[GlossaryTerm, ...] = field(default_factory=tuple)
+    pages: tuple[EditorialPage, ...] = ()      # editorial pages, in footer order
 
 
 @dataclass

@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+from ..content import editorial, governance
 from ..text import markup
 from ..errors import ERROR, WARNING, BuildError, Problem, Problems
 from ..content.load import CONDITION_FILE, FAQ_FILE, GLOSSARY_FILE, condition_folders
@@ -177,26 +178,30 @@ class Checker:
     # -- readability and length, on the text the reader meets (glossary meanings included)
     def sections(self, condition: Condition, html: str) -> None:
         blocks = section_blocks(html)
-        target = self.readability
         for section_id in (*SECTION_IDS, FAQ_ID):
             if section_id not in blocks:
                 continue
             path = _section_file(condition, section_id)
             score = measure(blocks[section_id])
-            self.scores.append(SectionScore(condition.slug, section_id, self.problems.relative(path), score))
             line = condition.line_of(path.name, re.compile(r"^title:")) if path.suffix == ".md" else None
-            grades = [("Flesch–Kincaid", score.fk_grade, target.target_grade)]
-            if target.smog_target is not None:
-                grades.append(("SMOG", score.smog, target.smog_target))
-            for name, grade, limit in grades:
-                if grade > limit:
-                    self.problems.warn(path, line, f"this section reads at {name} grade {grade:.1f}; the "
-                                       f"target is {limit:g} or below. Use shorter sentences and everyday "
-                                       "words (a long medical word can go in the glossary).")
-            if score.words > target.max_words:
-                self.problems.warn(path, line, f"this section has {score.words} words; the limit is "
-                                   f"{target.max_words}. Cut what the reader does not need, or move "
-                                   "details to another section.")
+            self.grade(SectionScore(condition.slug, section_id, self.problems.relative(path), score), path, line)
+
+    def grade(self, scored: SectionScore, path: Path, line: int | None) -> None:
+        """Keep a block's score, and warn where it is over the site's targets."""
+        self.scores.append(scored)
+        score, target = scored.score, self.readability
+        grades = [("Flesch–Kincaid", score.fk_grade, target.target_grade)]
+        if target.smog_target is not None:
+            grades.append(("SMOG", score.smog, target.smog_target))
+        for name, grade, limit in grades:
+            if grade > limit:
+                self.problems.warn(path, line, f"this section reads at {name} grade {grade:.1f}; the "
+                                   f"target is {limit:g} or below. Use shorter sentences and everyday "
+                                   "words (a long medical word can go in the glossary).")
+        if score.words > target.max_words:
+            self.problems.warn(path, line, f"this section has {score.words} words; the limit is "
+                               f"{target.max_words}. Cut what the reader does not need, or move "
+                               "details to another section.")
 
     # -- glossary words met before their meaning
     def first_uses(self, condition: Condition, html: str) -> None:
@@ -275,12 +280,12 @@ class Checker:
                 line = condition.line_of(name, href)
                 if line is not None:
                     return condition.folder / name, line
-        return f"{page} (from the templates)", None
+        return editorial.written(self.library, page, href) or (f"{page} (from the templates)", None)
 
 
 def run(project: Project, today: dt.date) -> Report:
     """Check everything; write nothing."""
-    gathered = gather(project, keep_models=True)
+    gathered = gather(project, keep_models=True, today=today)
     library, problems = gathered.library, gathered.problems
     try:
         pages = {path: data for path, data, _ in site_files(gathered)} if gathered.renderer else {}
@@ -289,6 +294,11 @@ def run(project: Project, today: dt.date) -> Report:
         pages = {}
     checker = Checker(project, library, problems, pages, today)
     checker.run()
+    governance.check_problems(library, problems, today, project)
+    for page in library.pages:    # editorial pages are read by patients too: the same targets
+        score = measure(editorial.text_blocks(page))
+        checker.grade(SectionScore(editorial.FOLDER, page.slug, problems.relative(page.path), score), page.path,
+                      page.body.line)
     return Report(problems.sorted(), checker.scores, sorted(set(checker.external), key=_link_key),
                   len(library.conditions), library)
 

@@ -58,6 +58,22 @@ sources:
     publisher:      # who published it
     url:            # its address, starting with https://
     accessed:       # optional: the day you read it, YYYY-MM-DD
+# 'draft' keeps this page out of the published site while you write it. Change it to
+# 'published' when the page is ready and a clinician has approved it.
+status: draft
+
+# What changed and when, newest first: a date (YYYY-MM-DD) and one plain line each.
+# Add an entry at the top each time you change the page.
+changes:
+  - date:
+    summary:
+
+# The clinician who approved the page, once they have. Never write a name for them.
+# Remove the '# ' from these four lines and fill them in.
+# sign_off:
+#   name:
+#   role:             # their role or credentials, e.g. consultant nephrologist
+#   date:             # the day they approved it, YYYY-MM-DD
 """
 
 FAQ = """\

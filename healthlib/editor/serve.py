@@ -10,6 +10,7 @@ reload every browser). Broken content writes nothing: every page then lists each
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import html
 import json
 import mimetypes
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import httpserver, netutil, web
 
+from ..content import editorial
 from ..errors import BuildError, Problem
 from ..speed.incremental import MemoryStore
 from ..content.load import GLOSSARY_FILE
@@ -73,8 +75,9 @@ class Preview:
                 rel = Path(path).relative_to(content)
             except ValueError:
                 return None                      # templates, static files, site.yaml
-            if not rel.parts or rel.parts[0] == GLOSSARY_FILE or (len(rel.parts) == 1 and Path(path).is_file()):
-                return None                      # the glossary (or the whole folder) changed
+            if not rel.parts or rel.parts[0] in (GLOSSARY_FILE, editorial.FOLDER) or (
+                    len(rel.parts) == 1 and Path(path).is_file()):
+                return None                      # the glossary, the editorial pages (or the whole folder) changed
             if not rel.parts[0].startswith((".", "_")):   # the build skips these folders
                 folders.add(rel.parts[0])
         return folders
@@ -205,6 +208,23 @@ class _Page(_LocalOnly, web.RequestHandler):
         self.finish(data if body else None)
 
 
+class _Editor(_LocalOnly, web.RequestHandler):
+    """The editors' dashboard (dashboard.py) at /_editor/, made afresh on each request from the
+    sources, never written to the preview folder or the site. Sheets' pages are not counted
+    here (a PDF takes a second): `build.py check --format html` counts them."""
+
+    def initialize(self, preview: Preview):
+        self.preview = preview
+
+    def get(self):
+        from . import check, dashboard
+        today = dt.date.today()
+        page = dashboard.page(check.run(self.preview.project, today), self.preview.project, today, pdfs=False)
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(with_reload_script(page.encode("utf-8")))
+
+
 class _ReloadScript(_LocalOnly, LiveReloadJSHandler):
     """The livereload package's client script."""
 
@@ -258,6 +278,7 @@ def make_app(preview: Preview, hosts: set[str] | None) -> web.Application:
     return web.Application([
         (r"/livereload", _ReloadSocket, {"preview": preview}),
         (r"/livereload\.js", _ReloadScript),
+        (r"/_editor/?", _Editor, {"preview": preview}),
         (r"/(.*)", _Page, {"preview": preview}),
     ], log_function=lambda handler: None, compress_response=False)
 

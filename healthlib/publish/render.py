@@ -1,6 +1,7 @@
 """Stage 3, render: the model -> every output file, in memory. Nothing is written here."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ import markupsafe
 
 from . import headers, seo
 from .az import az_index
+from ..content import governance
 from ..text import markup
 from ..errors import BuildError, Problem
 from ..content.model import Condition, GlossaryTerm, Library, Site
@@ -129,10 +131,12 @@ class Renderer:
     the static files. A condition's pages are made from that condition alone besides these."""
 
     def __init__(self, site: Site, glossary: tuple[GlossaryTerm, ...], templates_dir: Path, static_dir: Path,
-                 pdf_papers: tuple = (), bytecode_dir: Path | None = None):
+                 pdf_papers: tuple = (), bytecode_dir: Path | None = None, today: dt.date | None = None):
         """`pdf_papers`: the pdf.Paper sizes the build makes sheet PDFs in, so pages link them;
-        empty when it makes none. `bytecode_dir`: where Jinja may keep compiled templates."""
+        empty when it makes none. `bytecode_dir`: where Jinja may keep compiled templates.
+        `today`: a page past its review date says so (default: today)."""
         self.site, self.glossary = site, glossary
+        self.today = today or dt.date.today()
         self.pdf_papers = tuple(pdf_papers)
         self.templates_dir = templates_dir
         self.env = make_env(templates_dir, bytecode_dir)
@@ -169,8 +173,10 @@ class Renderer:
         path = f"{condition.slug}/index.html"
         json_ld = [seo.script_json(block) for block in seo.condition_json_ld(self.site, condition, path)]
         sheet = condition.prep_url + "index.html"
+        feedback = governance.feedback_href(self.site, condition.title, seo.absolute(self.site, path))
         return [(path, self.render("condition.html", path, condition=condition, json_ld=json_ld,
-                                   related=list(related))),
+                                   related=list(related), feedback=feedback,
+                                   overdue=governance.overdue(condition, self.today))),
                 (sheet, self.render("sheet.html", sheet, condition=condition))]
 
     def library_pages(self, library: Library, html_paths: list[str]) -> list[tuple[str, bytes]]:
@@ -178,11 +184,14 @@ class Renderer:
         and robots.txt. `html_paths`: the conditions' pages, for the sitemap."""
         root = urlsplit(self.site.base_url).path or "/"
         az = az_index(library.conditions, self.site.alphabet)
-        return [("index.html", self.render("index.html", "index.html", library=library, az=az)),
+        pages = [(f"{page.url}index.html", self.render("page.html", f"{page.url}index.html", page=page))
+                 for page in library.pages if page.status == "published"]
+        return [("index.html", self.render("index.html", "index.html", library=library, az=az)), *pages,
                 (SEARCH_PAGE, self.render("search.html", SEARCH_PAGE,
                                           content_security_policy=headers.SEARCH_META_POLICY)),
                 ("404.html", self.render("404.html", "404.html", rel=root, library=library)),
-                ("sitemap.xml", seo.sitemap(library, ["index.html", SEARCH_PAGE, *html_paths])),
+                ("sitemap.xml", seo.sitemap(library, ["index.html", SEARCH_PAGE, *(path for path, _ in pages),
+                                                      *html_paths])),
                 ("robots.txt", seo.robots_txt(self.site))]
 
     def static_files(self) -> list[tuple[str, bytes]]:

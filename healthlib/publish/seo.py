@@ -44,10 +44,10 @@ def absolute(site: Site, out_path: str) -> str:
 
 
 def lastmods(library: Library):
-    """out_path -> its last change: a condition's pages change when it is reviewed; library pages
-    when any condition is. (A condition's pages are under its own 'slug/': a dict finds it, so a
+    """out_path -> its last change: a condition's pages change when it is reviewed or changed
+    (Condition.modified); library pages when any condition is. (A condition's pages are under its own 'slug/': a dict finds it, so a
     sitemap of N pages takes N steps, not N x conditions.)"""
-    by_url = {condition.url: condition.last_reviewed for condition in library.conditions}
+    by_url = {condition.url: condition.modified for condition in library.conditions}
     newest = max(by_url.values(), default=None)
 
     def lastmod(out_path: str) -> dt.date | None:
@@ -104,12 +104,15 @@ def medical_web_page(site: Site, condition: Condition, out_path: str) -> dict:
         "description": condition.summary,
         "inLanguage": site.language,
         "lastReviewed": condition.last_reviewed.isoformat(),
+        "dateModified": condition.modified.isoformat(),
         "medicalAudience": {"@type": "Patient"},
         "isPartOf": _named("WebSite", site.name, url=site.base_url),
         "about": medical_condition(condition),
         "citation": [_named("WebPage", s.title, url=s.url, publisher=_named("Organization", s.publisher))
                      for s in condition.sources],
     }
+    if condition.sign_off:
+        data["reviewedBy"] = _named("Person", condition.sign_off.name, jobTitle=condition.sign_off.role)
     if site.organisation:
         data["publisher"] = _named("Organization", site.organisation)
     return data

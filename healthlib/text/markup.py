@@ -13,9 +13,10 @@ from html.parser import HTMLParser
 import nh3
 from markupsafe import Markup
 
-# Content is trusted to write text, not code: everything else is removed.
+# Content is trusted to write text, not code: everything else is removed. (A condition's
+# sections may not use <h2>, which is the section heading: load.py refuses it with the reason.)
 ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "h3", "h4", "h5", "h6",
+    "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "h2", "h3", "h4", "h5", "h6",
     "blockquote", "code", "abbr", "sup", "sub", "span",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
