@@ -59,6 +59,7 @@ def sheet_pages(library, project) -> tuple[dict[str, dict[str, int]], str | None
     cache, so after a build this costs no rendering); or why they could not be counted."""
     from ..publish import pdf
     from ..publish.render import Renderer
+    from ..speed import sheets
     reason = pdf.unavailable()
     if reason:
         return {}, reason.split(". To make them")[0] + "."
@@ -67,7 +68,8 @@ def sheet_pages(library, project) -> tuple[dict[str, dict[str, int]], str | None
     for condition in library.conditions:
         files.update(renderer.condition_pages(condition))
     counts: dict[str, dict[str, int]] = {}
-    made = pdf.sheet_pdfs(library.conditions, files, library.site.base_url, project.pdf_cache)
+    made = sheets.sheet_pdfs(library.conditions, files, library.site.base_url, project.pdf_cache,
+                             Problems(project.root), {c.slug: c for c in library.conditions}.get)
     for (path, data), (condition, paper) in zip(made, [(c, p) for c in library.conditions for p in pdf.PAPERS]):
         counts.setdefault(condition.slug, {})[paper.label] = pdf_pages(data)
     return counts, None
