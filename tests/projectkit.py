@@ -29,3 +29,16 @@ def make_project(root: Path, conditions: int, related: bool = False) -> Project:
 def build_into(project: Project, out: Path, **options):
     """build() without PDFs (slow, tested elsewhere), into a fresh or earlier output folder."""
     return build(project, out, pdfs=False, **options)
+
+
+# The lines a build script run in a fresh process starts with to record the worker count of every
+# process pool the build starts (workers are forked only from a process with one thread).
+COUNTING_POOLS = """\
+import concurrent.futures
+pools = []
+class Counting(concurrent.futures.ProcessPoolExecutor):
+    def __init__(self, workers, *args, **kwargs):
+        pools.append(workers)
+        super().__init__(workers, *args, **kwargs)
+concurrent.futures.ProcessPoolExecutor = Counting   # parallel.py imports it when it needs a pool
+"""

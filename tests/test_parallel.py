@@ -15,24 +15,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from healthlib.speed import parallel
-from projectkit import REPO, make_project
+from projectkit import COUNTING_POOLS, REPO, make_project
 from sitecopy import site_digest
 from contentkit import replace_in
 
 CONDITIONS = parallel.THRESHOLD + 12    # enough that the build goes parallel
 
 # Builds a project; prints the worker count of every process pool started and the problems.
-BUILD = textwrap.dedent("""
+BUILD = COUNTING_POOLS + textwrap.dedent("""
     import concurrent.futures, json, sys
     from pathlib import Path
     from healthlib.errors import BuildError
     from healthlib.pipeline import Project, build
-    pools = []
-    class Counting(concurrent.futures.ProcessPoolExecutor):
-        def __init__(self, workers, *args, **kwargs):
-            pools.append(workers)
-            super().__init__(workers, *args, **kwargs)
-    concurrent.futures.ProcessPoolExecutor = Counting   # parallel.py imports it when it needs a pool
     try:
         build(Project.at(Path(sys.argv[1])), Path(sys.argv[2]), pdfs=False, use_cache=sys.argv[4] == "cache",
               jobs=int(sys.argv[3]))

@@ -12,7 +12,7 @@ import textwrap
 import pytest
 
 from contentkit import replace_in
-from projectkit import REPO, make_project
+from projectkit import COUNTING_POOLS, REPO, make_project
 from test_sheet import _project, pdf_pages
 
 from healthlib import pipeline
@@ -23,16 +23,10 @@ CONDITIONS = 3
 
 # Builds a project with PDFs in a fresh process (workers are forked only from a process with one
 # thread); prints the worker count of every process pool started and a digest of each PDF.
-BUILD = textwrap.dedent("""
+BUILD = COUNTING_POOLS + textwrap.dedent("""
     import concurrent.futures, hashlib, json, sys
     from pathlib import Path
     from healthlib.pipeline import Project, build
-    pools = []
-    class Counting(concurrent.futures.ProcessPoolExecutor):
-        def __init__(self, workers, *args, **kwargs):
-            pools.append(workers)
-            super().__init__(workers, *args, **kwargs)
-    concurrent.futures.ProcessPoolExecutor = Counting   # parallel.py imports it when it needs a pool
     out = Path(sys.argv[2])
     build(Project.at(Path(sys.argv[1])), out, cache_dir=Path(sys.argv[3]), jobs=int(sys.argv[4]))
     pdfs = {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in out.rglob("*.pdf")}
