@@ -51,3 +51,13 @@ def render_library(library, templates: Path = REPO / "templates", static: Path =
     html_paths = [path for m in made for path, _ in m.pages]
     pages = [(path, data, False) for path, data in renderer.library_pages(library, html_paths)]
     return {path: data for path, data, _ in site_files(Gathered(library, Problems(), made, renderer, pages))}
+
+
+TINY = Path(__file__).parent / "fixtures" / "tiny"
+
+
+def copy_tiny_library(dest: Path) -> Path:
+    """A private copy of the tiny library (site.yaml and content/), with the bundled editorial pages."""
+    lib = Path(shutil.copytree(TINY, dest / "lib"))
+    shutil.copytree(REPO / "content" / "_pages", lib / "content" / "_pages")
+    return lib

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import textstat
 
-from contentkit import REPO, line_of, replace_in
+from contentkit import REPO, line_of, replace_in, copy_tiny_library
 from healthlib.editor import check
 from healthlib.content.model import SECTION_IDS
 from healthlib.pipeline import Project
@@ -29,10 +29,7 @@ TODAY = dt.date(2026, 6, 1)          # between the fixture's review dates
 
 @pytest.fixture
 def lib(tmp_path) -> Path:
-    """A private copy of the tiny library: site.yaml and content/, with the bundled editorial pages."""
-    lib = Path(shutil.copytree(FIXTURE, tmp_path / "lib"))
-    shutil.copytree(REPO / "content" / "_pages", lib / "content" / "_pages")
-    return lib
+    return copy_tiny_library(tmp_path)
 
 
 def cond(lib: Path) -> Path:

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from contentkit import REPO, line_of, replace_in
+from contentkit import REPO, line_of, replace_in, copy_tiny_library
 from healthlib.editor import check
 from healthlib.publish import seo
 from healthlib.errors import BuildError
@@ -30,9 +30,7 @@ SIGN_OFF = "sign_off:\n  name: Dr A. Example\n  role: consultant dermatologist\n
 
 @pytest.fixture
 def lib(tmp_path) -> Path:
-    lib = Path(shutil.copytree(FIXTURE, tmp_path / "lib"))
-    shutil.copytree(REPO / "content" / "_pages", lib / "content" / "_pages")
-    return lib
+    return copy_tiny_library(tmp_path)
 
 
 def project(lib: Path) -> Project:
