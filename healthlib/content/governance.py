@@ -28,16 +28,6 @@ EMAIL = re.compile(r"^[^@\s:/?#]+@[^@\s:/?#]+\.[^@\s:/?#]+$")
 # ------------------------------------------------------------------ reading settings
 
 
-def yes_no(f, name: str, default: bool) -> bool:
-    value = f.data.get(name)
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        f.error(name, f"'{name}' must be yes or no (true or false); got '{value}'.")
-        return default
-    return value
-
-
 def feedback_problem(value: str) -> str | None:
     """Why `value` cannot be where readers send feedback, or None."""
     address = value[len("mailto:"):] if value.lower().startswith("mailto:") else value
@@ -55,7 +45,7 @@ def site_settings(f) -> dict:
     cycle = f.number("review_cycle_years", Site.review_cycle_years, 1, 10)
     if cycle != int(cycle):
         f.error("review_cycle_years", f"'review_cycle_years' must be a whole number of years; got {cycle:g}.")
-    out: dict = {"demonstration": yes_no(f, "demonstration", Site.demonstration), "review_cycle_years": int(cycle)}
+    out: dict = {"demonstration": f.yes_no("demonstration", Site.demonstration), "review_cycle_years": int(cycle)}
     feedback = f.text("feedback", required=False, what="an e-mail address or a form's https:// address")
     if feedback and (problem := feedback_problem(feedback)):
         f.error("feedback", problem)

@@ -78,6 +78,15 @@ class Fields:
             return default
         return value
 
+    def yes_no(self, name: str, default: bool) -> bool:
+        value = self.data.get(name)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.error(name, f"'{name}' must be yes or no (true or false); got '{value}'.")
+            return default
+        return value
+
     def text(self, name: str, required: bool = True, what: str = "some text") -> str | None:
         value = self.data.get(name)
         if value is None:
