@@ -139,7 +139,7 @@ def _fifo(content: Path) -> Where:
 
 
 CONTENT_CASES = [
-    Case("yaml-syntax-error", _edit(META, "title:", lambda s: s + ": a rare disease"), "put the whole text in quotes"),
+    Case("yaml-syntax-error", _edit(META, "title:", lambda s: s + ": a rare disease"), "Put the whole text in double quotes"),
     Case("yaml-tab-indent", _edit(META, "  - ", lambda s: "\t" + s[2:]), "Use spaces, not tabs"),
     Case("yaml-duplicate-key", _append(META, "title: Another title\n"), "Keep one and delete the other"),
     Case("yaml-list-where-text-expected", _edit(META, "title:", lambda s: "title:\n  - " + s[6:].strip()),
@@ -153,7 +153,7 @@ CONTENT_CASES = [
     Case("front-matter-missing", _edit(SYMPTOMS, "---", lambda _: None), "Start the file with a line '---'"),
     Case("front-matter-unclosed", lambda c: (_edit(SYMPTOMS, "---", lambda _: None, nth=2)(c)[0], 1),
          "add a '---' line after the settings"),
-    Case("front-matter-broken-yaml", _edit(SYMPTOMS, "title:", lambda s: s + ": now"), "put the whole text in quotes"),
+    Case("front-matter-broken-yaml", _edit(SYMPTOMS, "title:", lambda s: s + ": now"), "Put the whole text in double quotes"),
     Case("markdown-empty-file", _replace_file(_condition_file("what-it-is.md"), b""), "this file is empty"),
     Case("not-utf8", _not_utf8, "Save it as UTF-8"),
     Case("invisible-control-character", _edit(SYMPTOMS, "title:", lambda s: s + "\x00"), "invisible control character"),

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from markupsafe import escape
 
 from ..errors import Problems
-from ..text import markup
+from ..text import headings, markup
 from . import governance, guard
 from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm, Related,
                     ItemList, Readability, Section, Site, SourceRef, Text)
@@ -208,13 +208,16 @@ def _markdown(fields: Fields | None, problems: Problems, path: Path, source: str
     if rendered is None:   # refused, and reported: the text stands in, never published
         return Text(source, escape(source), line)
     html, removed = rendered
+    high = re.search(rf"<h[1-{top_heading - 1}][ >]", html) or any(str(p) == "<h1>" for p in removed)
     for part in removed:
         at = line + part.offset if exact_lines and line else line
-        problems.error(path, at, f"{part} is not allowed in content and was removed. "
-                       "Write plain text and Markdown only.")
-    if re.search(rf"<h[1-{top_heading - 1}][ >]", html):
-        problems.error(path, line, f"headings in the text must start at '{'#' * top_heading}' "
-                       "(the page title and section headings are made for you).")
+        if not (high and str(part) == "<h1>"):   # a '#' heading: reported below, with its level
+            problems.error(path, at, f"{part} is not allowed in content and was removed. "
+                           "Write plain text and Markdown only.")
+    if high:
+        for offset, level, heading in headings.too_high(source, top_heading) or [(0, 1, "")]:
+            problems.error(path, line + offset if exact_lines and line else line,
+                           headings.message(level, heading, top_heading))
     return Text(source, html, line)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import Problems
+from . import yaml_help
 
 # A condition's section is a few kilobytes; anything near this size is a mistake (a pasted
 # file, a binary) and would slow every build. Documented in docs/content-format.md.
@@ -167,16 +168,6 @@ _BIDI = range(0x202A, 0x202F)
 _WRITTEN_BIDI = re.compile(r"\\(?:u|U0000)(202[a-eA-E])|&#[xX]0*(202[a-eA-E]);?|&#0*(823[4-8]);?")
 
 
-def _hint(problem: str) -> str:
-    if "\\t" in problem or "tab" in problem:
-        return " Use spaces, not tabs, to indent."
-    if "mapping values are not allowed" in problem:
-        return " If a text contains ': ', put the whole text in quotes."
-    if "expected <block end>" in problem or "did not find expected" in problem:
-        return " Check the indentation of this line and the one before it."
-    return ""
-
-
 # libyaml (C) composes YAML many times faster than pure Python. Its composer recurses in C and
 # crashes the process near 100,000 levels, so it only reads text too short to nest that deep.
 _C_MAX_CHARS = 10_000
@@ -199,9 +190,7 @@ def _compose(text: str, path: Path, problems: Problems, line_offset: int):
     try:
         return loader, loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "the YAML cannot be read"
-        problems.error(path, (mark.line + 1 + line_offset) if mark else None, f"YAML error: {problem}.{_hint(problem)}")
+        problems.error(path, *yaml_help.explain(text, exc, line_offset))
     except yaml.YAMLError as exc:
         problems.error(path, None, f"YAML error: {exc}")
     except RecursionError:
