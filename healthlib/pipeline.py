@@ -106,12 +106,13 @@ def _no_cycle_collector():
 def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str | None = None,
            papers: tuple = (), current=lambda path: None, renderer: Renderer | None = None,
            keep_models: bool = False, render: bool = True, drafts: bool = True,
-           today: dt.date | None = None) -> Gathered:
+           today: dt.date | None = None, every_page: bool = False) -> Gathered:
     """Read, validate and render every condition, never raising: problems are collected.
     `store`: earlier results to reuse (incremental.py); `current`: the site's bytes as they are;
     `renderer`: one to reuse (serve), when nothing but condition folders changed; `render`:
     False to load and check the models only (no pages); `drafts`: False to leave drafts out, with
-    their problems (Gathered.left_out names them); `today`: the day review dates are compared with."""
+    their problems (Gathered.left_out names them); `today`: the day review dates are compared with;
+    `every_page`: render what can be even when a condition has errors (check links them all)."""
     problems = Problems(project.root)
     site, glossary, folders = load_shared(project.content, project.site_file, problems)
     shared_errors = bool(problems.errors)     # an editorial page's errors do not stop the conditions' checks
@@ -138,13 +139,13 @@ def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str 
         problems.extend(result.problems)
     listings = [m.model or m.listing for m in made if m.listing is not None]
     check_related(listings, [folder.name for folder in all_folders], problems, project.content, CONDITION_FILE)
-    if renderer is not None and not problems.errors:
+    if renderer is not None and (every_page or not problems.errors):
         with _no_cycle_collector():
             made = with_related(made, folders, make, store, shared, current, jobs, problems)
     library = Library(site, tuple(sorted(listings, key=lambda c: (c.title.lower(), c.slug))), glossary,
                       editorial_pages)
     gathered = Gathered(library, problems, made, renderer, left_out=left_out)
-    if renderer is not None and not problems.errors:
+    if renderer is not None and (every_page or not problems.errors):
         html_paths = [path for m in made for path, _ in m.pages or ()]
         pages = incremental.make_once(
             digest(shared, "library pages", repr([m.listing for m in made]), repr(html_paths),

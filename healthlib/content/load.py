@@ -4,6 +4,7 @@ Raises BuildError listing all problems (not just the first) when any file is wro
 """
 from __future__ import annotations
 
+import contextvars
 import difflib
 import os
 import re
@@ -18,7 +19,7 @@ from ..text import headings, markup
 from . import governance, guard
 from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm, Related,
                     ItemList, Readability, Section, Site, SourceRef, Text)
-from .sources import Doc, MarkdownFile, as_date, parse_yaml, read_text, split_front_matter
+from .sources import Doc, MarkdownFile, as_date, body_of, parse_yaml, read_text, split_front_matter
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Top-level folders the site itself writes (render.py); a condition page there would clash
@@ -218,7 +219,26 @@ def _markdown(fields: Fields | None, problems: Problems, path: Path, source: str
         for offset, level, heading in headings.too_high(source, top_heading) or [(0, 1, "")]:
             problems.error(path, line + offset if exact_lines and line else line,
                            headings.message(level, heading, top_heading))
-    return Text(source, html, line)
+    text = Text(source, html, line)
+    if (read := _READ.get()) is not None:
+        read.append((path, text, exact_lines))
+    return text
+
+
+# Set by texts_of(): every Markdown text read, for the checks of a condition that did not load.
+_READ: contextvars.ContextVar[list | None] = contextvars.ContextVar("read_texts", default=None)
+
+
+def texts_of(folder: Path, content: Path) -> list[tuple[Path, Text, bool]]:
+    """(file, text, whether its lines are exact) of every Markdown text of a condition folder that
+    can be read, even when the condition has errors: check follows their links too."""
+    read: list = []
+    token = _READ.set(read)
+    try:
+        load_condition(folder, content, Problems())
+    finally:
+        _READ.reset(token)
+    return read
 
 
 def _texts(fields: Fields, name: str, problems: Problems, **kw) -> tuple[Text, ...]:
@@ -359,6 +379,8 @@ def _load_section(kind, path: Path, root: Path, problems: Problems, titles: dict
         return None
     md: MarkdownFile | None = split_front_matter(text, path, problems)
     if md is None:
+        if (body := body_of(text)) is not None:    # the settings cannot be read; the text still can
+            _markdown(None, problems, path, *body, exact_lines=True)
         return None
     located[path.name] = (md.meta, ((md.body_line, md.body),))
     f = Fields(md.meta, problems)

@@ -340,6 +340,16 @@ def split_front_matter(text: str, path: Path, problems: Problems) -> MarkdownFil
     return MarkdownFile(meta, text[closing.end() + 1:], i + 2)
 
 
+def body_of(text: str) -> tuple[str, int] | None:
+    """(text, first line) after a settings block that is there and closed, whether or not its
+    settings can be read: the text is checked even when the settings are not."""
+    first_end = text.find("\n")
+    if first_end < 0 or text[:first_end].strip() != "---":
+        return None
+    closing = _CLOSING_LINE.search(text, first_end + 1)
+    return (text[closing.end() + 1:], text.count("\n", 0, closing.start()) + 2) if closing else None
+
+
 # The line that closes the settings block: '---' or '...' once stripped of whitespace (\s is the
 # whitespace str.strip() removes). Found by one search, not by stripping every line before it.
 _CLOSING_LINE = re.compile(r"^[^\S\n]*(?:---|\.\.\.)[^\S\n]*$", re.MULTILINE)

@@ -8,6 +8,7 @@ review dates. All problems are `Problem` values with a file and line.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from ..content import editorial, governance
+from ..content import editorial, governance, load
 from ..text import markup
 from ..errors import ERROR, WARNING, BuildError, Problem, Problems
 from ..content.load import CONDITION_FILE, FAQ_FILE, GLOSSARY_FILE, condition_folders
@@ -174,6 +175,8 @@ class Checker:
             self.review(condition)
         for page in sorted(self.anchors):
             self.links(page)
+        for slug in sorted(self.unknown):
+            self.unloaded_links(slug)
 
     # -- readability and length, on the text the reader meets (glossary meanings included)
     def sections(self, condition: Condition, html: str) -> None:
@@ -245,16 +248,26 @@ class Checker:
     def links(self, page: str) -> None:
         slug = page.split("/", 1)[0]
         condition = next((c for c in self.library.conditions if c.slug == slug), None)
+        for href in dict.fromkeys(self.anchors[page].links):
+            self._link(href, page, *self._written(condition, href, page))
+
+    def unloaded_links(self, slug: str) -> None:
+        """The links of a condition that did not load (its page was not made), read from its texts."""
+        for path, text, exact in load.texts_of(self.project.content / slug, self.project.content):
+            for href in dict.fromkeys(_anchors(text.html).links):
+                at = text.source.find(href)
+                line = text.line + text.source.count("\n", 0, at) if exact and text.line and at >= 0 else text.line
+                self._link(href, f"{slug}/index.html", path, line)
+
+    def _link(self, href: str, page: str, path, line) -> None:
         base = self.library.site.base_url
         root = base if base.startswith(("http://", "https://")) else _HERE   # where `page` is published
-        for href in dict.fromkeys(self.anchors[page].links):
-            path, line = self._written(condition, href, page)
-            url, _, fragment = urljoin(root + page, href).partition("#")
-            if url.startswith(root):
-                self._internal(href, unquote(urlsplit(url).path[len(urlsplit(root).path):]), unquote(fragment),
-                               path, line)
-            elif urlsplit(url).scheme in ("http", "https", "mailto", "tel"):
-                self.external.append(ExternalLink(self.problems.relative(path), line, href))
+        url, _, fragment = urljoin(root + page, href).partition("#")
+        if url.startswith(root):
+            self._internal(href, unquote(urlsplit(url).path[len(urlsplit(root).path):]), unquote(fragment),
+                           path, line)
+        elif urlsplit(url).scheme in ("http", "https", "mailto", "tel"):
+            self.external.append(ExternalLink(self.problems.relative(path), line, href))
 
     def _internal(self, href: str, target: str, fragment: str, path, line) -> None:
         if target == "" or target.endswith("/"):
@@ -263,15 +276,25 @@ class Checker:
             return
         if target not in self.pages and f"{target}/index.html" not in self.pages:
             folder = target.split("/", 1)[0]
-            hint = (f" There is no condition '{folder}'." if "/" in target and not any(
+            hint = (self._no_condition(folder) if "/" in target and not any(
                 p.startswith(folder + "/") for p in self.pages) else "")
-            self.problems.error(path, line, f"the link '{href}' leads to a page that does not exist.{hint} "
-                                "A link to another condition looks like '../kidney-stones/'.")
+            hint = hint or " A link to another condition looks like '../kidney-stones/'."
+            self.problems.error(path, line, f"the link '{href}' leads to a page that does not exist.{hint}")
             return
         target = target if target in self.pages else f"{target}/index.html"
         if fragment and target in self.anchors and fragment not in self.anchors[target].ids:
             self.problems.error(path, line, f"the link '{href}' points to '#{fragment}', which is not on "
                                 "that page. A link to a section uses its file name, e.g. '#symptoms'.")
+
+    def _no_condition(self, folder: str) -> str:
+        """'There is no condition ...', with the nearest existing ones (all of them, in a small library)."""
+        slugs = sorted({c.slug for c in self.library.conditions} | self.unknown)
+        near = difflib.get_close_matches(folder, slugs, n=3, cutoff=0.6)
+        if near:
+            return f" There is no condition '{folder}'. Did you mean {' or '.join(f'../{s}/' for s in near)}?"
+        if 0 < len(slugs) <= 5:
+            return f" There is no condition '{folder}'. The conditions are: {', '.join(f'../{s}/' for s in slugs)}."
+        return f" There is no condition '{folder}'."
 
     def _written(self, condition: Condition | None, href: str, page: str) -> tuple[Path | str, int | None]:
         """The content file and line a link was written on, or the page (a link from a template)."""
@@ -285,7 +308,7 @@ class Checker:
 
 def run(project: Project, today: dt.date) -> Report:
     """Check everything; write nothing."""
-    gathered = gather(project, keep_models=True, today=today)
+    gathered = gather(project, keep_models=True, today=today, every_page=True)
     library, problems = gathered.library, gathered.problems
     try:
         pages = {path: data for path, data, _ in site_files(gathered)} if gathered.renderer else {}

@@ -15,16 +15,17 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 def too_high(source: str, top: int) -> list[tuple[int, int, str]]:
     """(line offset in `source`, level, heading text) of each heading above level `top`."""
-    out, fence, previous = [], None, ""
+    out, fence, previous, before = [], None, "", ""
     for i, line in enumerate(source.split("\n")):
         opened = _FENCE.match(line)
         if fence is not None or opened:
             fence = None if fence is not None and opened and opened.group(1)[0] == fence else (
                 fence if fence is not None else opened.group(1)[0])
-            previous = ""
+            before = previous = ""
             continue
         atx = _ATX.match(line)
-        setext = _SETEXT.match(line) if previous.strip() and not atx else None
+        # Python-Markdown makes a setext heading of a paragraph's first line only.
+        setext = _SETEXT.match(line) if previous.strip() and not before.strip() and not atx else None
         if atx and len(atx.group(1)) < top:
             out.append((i, len(atx.group(1)), (atx.group(2) or "").strip()))
         elif setext and previous.strip() and not previous.startswith((" " * 4, "\t")) and \
@@ -32,7 +33,7 @@ def too_high(source: str, top: int) -> list[tuple[int, int, str]]:
             level = 1 if setext.group(1)[0] == "=" else 2
             if level < top:
                 out.append((i - 1, level, previous.strip()))
-        previous = line
+        before, previous = previous, line
     return out
 
 
