@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from ..content import editorial, governance, load
+from . import reading
 from ..text import markup
 from ..errors import ERROR, WARNING, BuildError, Problem, Problems
 from ..content.load import CONDITION_FILE, FAQ_FILE, GLOSSARY_FILE, condition_folders
@@ -52,6 +53,7 @@ class Report:
     external: list[ExternalLink]
     conditions: int
     library: Library = field(repr=False, default=None)
+    notes: tuple[str, ...] = ()      # one-line remarks that are not problems (a language not scored)
 
     def final(self, strict: bool) -> list[Problem]:
         """The problems to show; in strict mode every warning counts as an error."""
@@ -160,6 +162,7 @@ class Checker:
         self.anchors = {p: _anchors(h) for p, h in self.html.items()}
         self.readability = library.site.readability
         self.scores: list[SectionScore] = []
+        self.unscored: set[str] = set()      # languages with no readability formula
         self.external: list[ExternalLink] = []
         loaded = {c.slug for c in library.conditions}
         # Pages of conditions that did not load cannot be checked; links to them are not wrong.
@@ -178,33 +181,34 @@ class Checker:
         for slug in sorted(self.unknown):
             self.unloaded_links(slug)
 
-    # -- readability and length, on the text the reader meets (glossary meanings included)
+    # -- readability and length, on the text the reader meets (glossary meanings not counted)
     def sections(self, condition: Condition, html: str) -> None:
         blocks = section_blocks(html)
+        lang = getattr(condition, "language", None) or self.library.site.language
         for section_id in (*SECTION_IDS, FAQ_ID):
             if section_id not in blocks:
                 continue
             path = _section_file(condition, section_id)
-            score = measure(blocks[section_id])
+            score = measure(blocks[section_id], lang)
             line = condition.line_of(path.name, re.compile(r"^title:")) if path.suffix == ".md" else None
-            self.grade(SectionScore(condition.slug, section_id, self.problems.relative(path), score), path, line)
+            self.grade(SectionScore(condition.slug, section_id, self.problems.relative(path), score), path, line,
+                       blocks[section_id])
 
-    def grade(self, scored: SectionScore, path: Path, line: int | None) -> None:
-        """Keep a block's score, and warn where it is over the site's targets."""
+    def grade(self, scored: SectionScore, path: Path, line: int | None, blocks: list[str]) -> None:
+        """Keep a block's score, and warn where it misses the site's targets."""
         self.scores.append(scored)
-        score, target = scored.score, self.readability
-        grades = [("Flesch–Kincaid", score.fk_grade, target.target_grade)]
-        if target.smog_target is not None:
-            grades.append(("SMOG", score.smog, target.smog_target))
-        for name, grade, limit in grades:
-            if grade > limit:
-                self.problems.warn(path, line, f"this section reads at {name} grade {grade:.1f}; the "
-                                   f"target is {limit:g} or below. Use shorter sentences and everyday "
-                                   "words (a long medical word can go in the glossary).")
-        if score.words > target.max_words:
-            self.problems.warn(path, line, f"this section has {score.words} words; the limit is "
-                               f"{target.max_words}. Cut what the reader does not need, or move "
-                               "details to another section.")
+        if not scored.score.formulas:
+            self.unscored.add(scored.score.language)
+        reading.warn(self.problems, path, line, scored.score, blocks, self.readability)
+
+    def glossary_meanings(self) -> None:
+        """The glossary's meanings, scored on their own: the pages do not count them (content-format.md)."""
+        glossary = self.library.glossary
+        if glossary:
+            path = self.project.content / GLOSSARY_FILE
+            blocks = [term.means for term in glossary]
+            score = measure(blocks, self.library.site.language)
+            self.grade(SectionScore("glossary", "meanings", self.problems.relative(path), score), path, None, blocks)
 
     # -- glossary words met before their meaning
     def first_uses(self, condition: Condition, html: str) -> None:
@@ -319,11 +323,14 @@ def run(project: Project, today: dt.date) -> Report:
     checker.run()
     governance.check_problems(library, problems, today, project)
     for page in library.pages:    # editorial pages are read by patients too: the same targets
-        score = measure(editorial.text_blocks(page))
+        blocks = editorial.text_blocks(page)
+        score = measure(blocks, library.site.language)
         checker.grade(SectionScore(editorial.FOLDER, page.slug, problems.relative(page.path), score), page.path,
-                      page.body.line)
+                      page.body.line, blocks)
+    checker.glossary_meanings()
+    note = reading.unscored_note(checker.unscored)
     return Report(problems.sorted(), checker.scores, sorted(set(checker.external), key=_link_key),
-                  len(library.conditions), library)
+                  len(library.conditions), library, (note,) if note else ())
 
 
 def _link_key(link: ExternalLink):
@@ -340,8 +347,10 @@ def as_json(report: Report, strict: bool) -> str:
                      for p in problems],
         "readability": [{"condition": s.condition, "section": s.section, "path": s.path,
                          "words": s.score.words, "sentences": s.score.sentences,
-                         "fk_grade": round(s.score.fk_grade, 1), "smog": round(s.score.smog, 1)}
+                         "language": s.score.language,
+                         "scores": {f.name: round(f.value(s.score), 1) for f in s.score.formulas}}
                         for s in report.scores],
+        "notes": list(report.notes),
         "external_links": [{"path": x.path, "line": x.line, "url": x.url} for x in report.external],
         "summary": {"conditions": report.conditions, "strict": strict,
                     "errors": sum(p.is_error for p in problems),
@@ -350,22 +359,28 @@ def as_json(report: Report, strict: bool) -> str:
 
 
 def table(report: Report) -> str:
-    """Readability per section, one block per condition, for people."""
+    """Readability per section, one block per condition, in its language's formulas, for people."""
     if not report.scores:
         return ""
     target = report.library.site.readability
-    head = f"  {'section':<18} {'words':>5} {'sentences':>9} {'FK grade':>8} {'SMOG':>5}"
-    lines = [f"Readability (Flesch–Kincaid grade target: {target.target_grade:g} or below; "
-             f"at most {target.max_words} words a section)"]
+    used = dict.fromkeys(f for s in report.scores for f in s.score.formulas)
+    aims = [f"{f.name} {f.target_words(getattr(target, f.setting))}" for f in used
+            if getattr(target, f.setting) is not None]
+    lines = [f"Readability (targets: {'; '.join(aims) or 'none'}; at most {target.max_words} words a section; "
+             "glossary meanings not counted)"]
     slug = None
     for s in report.scores:
+        formulas = s.score.formulas
         if s.condition != slug:
             slug = s.condition
-            lines += ["", slug, head]
-        over = (s.score.fk_grade > target.target_grade or s.score.words > target.max_words
-                or (target.smog_target is not None and s.score.smog > target.smog_target))
-        lines.append(f"  {s.section:<18} {s.score.words:>5} {s.score.sentences:>9} {_grade(s.score.fk_grade):>8} "
-                     f"{_grade(s.score.smog):>5}{'  over target' if over else ''}")
+            lines += ["", slug if formulas else f"{slug} (not scored: no formula for '{s.score.language}')",
+                      f"  {'section':<18} {'words':>5} {'sentences':>9}"
+                      + "".join(f" {f.short:>{max(5, len(f.short))}}" for f in formulas)]
+        over = s.score.words > target.max_words or any(
+            f.misses(f.value(s.score), getattr(target, f.setting)) for f in formulas)
+        lines.append(f"  {s.section:<18} {s.score.words:>5} {s.score.sentences:>9}"
+                     + "".join(f" {_grade(f.value(s.score)):>{max(5, len(f.short))}}" for f in formulas)
+                     + ("  over target" if over else ""))
     return "\n".join(lines)
 
 
@@ -392,4 +407,4 @@ def as_text(report: Report, strict: bool, verbose: bool) -> tuple[str, str]:
         verdict = f"Check passed with {warnings} warning(s) in {report.conditions} condition(s)."
     else:
         verdict = f"Check passed: no problems in {report.conditions} condition(s)."
-    return "\n".join(out), "\n".join([*map(str, problems), verdict])
+    return "\n".join(out), "\n".join([*map(str, problems), *report.notes, verdict])
