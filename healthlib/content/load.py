@@ -318,8 +318,8 @@ def _readability(f: Fields | None) -> Readability:
     return Readability(target_grade=f.number("target_grade", Readability.target_grade, 1, 18),
                        smog_target=f.number("smog_target", Readability.smog_target, 1, 18),
                        max_words=int(f.number("max_words", Readability.max_words, 50, 5000)),
-                       inflesz_target=f.number("inflesz_target", Readability.inflesz_target, 0, 100),
-                       fernandez_huerta_target=f.number("fernandez_huerta_target", None, 0, 100))
+                       inflesz_target=f.number("inflesz_target", Readability.inflesz_target, 0, 206),
+                       fernandez_huerta_target=f.number("fernandez_huerta_target", None, 0, 206))
 
 
 def load_glossary(path: Path, root: Path, problems: Problems) -> tuple[GlossaryTerm, ...]:
