@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from ..content import editorial, governance, load
-from . import reading
+from . import reading, words
 from ..text import markup
 from ..errors import ERROR, WARNING, BuildError, Problem, Problems
 from ..content.load import CONDITION_FILE, FAQ_FILE, GLOSSARY_FILE, condition_folders
@@ -163,6 +163,8 @@ class Checker:
         self.readability = library.site.readability
         self.scores: list[SectionScore] = []
         self.unscored: set[str] = set()      # languages with no readability formula
+        self.no_word_list: set[str] = set()  # languages wordfreq has no list for
+        self.finders: dict[str, words.Unexplained] = {}
         self.external: list[ExternalLink] = []
         loaded = {c.slug for c in library.conditions}
         # Pages of conditions that did not load cannot be checked; links to them are not wrong.
@@ -193,6 +195,21 @@ class Checker:
             line = condition.line_of(path.name, re.compile(r"^title:")) if path.suffix == ".md" else None
             self.grade(SectionScore(condition.slug, section_id, self.problems.relative(path), score), path, line,
                        blocks[section_id])
+        in_order = [(s, block) for s in (*SECTION_IDS, FAQ_ID) for block in blocks.get(s, ())]
+        for word, i in self.unexplained([block for _, block in in_order], lang, (condition.title, *condition.other_names)):
+            path = _section_file(condition, in_order[i][0])
+            line = condition.line_of(path.name, re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE))
+            self.problems.warn(path, line, words.message(word, lang))
+
+    def unexplained(self, blocks: list[str], lang: str, subject: tuple[str, ...] = ()) -> list[tuple[str, int]]:
+        """The rare words first met unexplained in `blocks` (words.py), or none when the language has no word list."""
+        if not words.has_word_list(lang):
+            self.no_word_list.add(words.language(lang))
+            return []
+        if lang not in self.finders:
+            known = words.accepted(self.project.content, lang, self.problems)
+            self.finders[lang] = words.Unexplained(self.library.glossary, known, lang)
+        return self.finders[lang].first_uses(blocks, subject)
 
     def grade(self, scored: SectionScore, path: Path, line: int | None, blocks: list[str]) -> None:
         """Keep a block's score, and warn where it misses the site's targets."""
@@ -209,6 +226,8 @@ class Checker:
             blocks = [term.means for term in glossary]
             score = measure(blocks, self.library.site.language)
             self.grade(SectionScore("glossary", "meanings", self.problems.relative(path), score), path, None, blocks)
+            for word, i in self.unexplained(blocks, self.library.site.language):
+                self.problems.warn(path, glossary[i].line, words.message(word, self.library.site.language))
 
     # -- glossary words met before their meaning
     def first_uses(self, condition: Condition, html: str) -> None:
@@ -328,9 +347,9 @@ def run(project: Project, today: dt.date) -> Report:
         checker.grade(SectionScore(editorial.FOLDER, page.slug, problems.relative(page.path), score), page.path,
                       page.body.line, blocks)
     checker.glossary_meanings()
-    note = reading.unscored_note(checker.unscored)
+    notes = [reading.unscored_note(checker.unscored), words.no_word_list_note(checker.no_word_list)]
     return Report(problems.sorted(), checker.scores, sorted(set(checker.external), key=_link_key),
-                  len(library.conditions), library, (note,) if note else ())
+                  len(library.conditions), library, tuple(note for note in notes if note))
 
 
 def _link_key(link: ExternalLink):

@@ -1,0 +1,120 @@
+"""Unexplained words: a word that is rare in everyday writing in the page's language, met on a
+page with no explanation. It is explained when it is a glossary term (the page adds its meaning),
+when the editor explained it in brackets where it is first used ('tophi (hard lumps)' or 'hard
+lumps (tophi)'), or when it is the page's own subject (its title or other names). Words readers
+of the library know anyway go in the accepted words file (docs/content-format.md, "Words").
+
+Rarity is wordfreq's Zipf frequency (log10 of uses per billion words, offline; 3.1.1). The
+threshold was measured on the bundled content and a test text (bench/rare_words.py,
+docs/content-format.md): allopurinol 1.9, uric 2.6 and tophi 1.1 are under it; checkup 2.9,
+redness 3.0, dialysis 3.3 and swelling 3.7 are over it.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+from ..content.sources import parse_yaml, read_text
+from ..errors import Problems
+from ..text.markup import already_explained
+from ..text.readability import language
+
+RARE_BELOW = 2.75
+WORDS_FILE = "words.yaml"
+# Endings tried off a word, per language: a plural or past form is as common as its stem
+# ('clots', 'nourished'). A language not listed is judged by the word as written.
+ENDINGS = {"en": ("s", "es", "ed", "d", "ing", "ly"), "es": ("s", "es")}
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+@functools.lru_cache(maxsize=1)
+def _languages() -> frozenset[str]:
+    import wordfreq
+    return frozenset(wordfreq.available_languages())
+
+
+def has_word_list(code: str) -> bool:
+    return language(code) in _languages()
+
+
+def forms(word: str, code: str) -> list[str]:
+    """`word` (lower case) and its stems in the language."""
+    return [word] + [word[:-len(end)] for end in ENDINGS.get(language(code), ())
+                     if word.endswith(end) and len(word) - len(end) >= 4]
+
+
+@functools.lru_cache(maxsize=65536)
+def zipf(word: str, code: str) -> float:
+    """How common `word` is in everyday writing in the language (a Zipf frequency), judged by
+    the word and by its stems."""
+    from wordfreq import zipf_frequency
+    return max(zipf_frequency(form, language(code)) for form in forms(word, code))
+
+
+def accepted(content: Path, code: str, problems: Problems) -> frozenset[str]:
+    """The words readers of this library know (lower case): content/words.yaml, and
+    content/<language>/words.yaml when the library keeps one per language."""
+    found: set[str] = set()
+    for path in (content / WORDS_FILE, content / language(code) / WORDS_FILE):
+        if path.is_file():
+            found |= _read_words(path, content, problems)
+    return frozenset(found)
+
+
+def _read_words(path: Path, content: Path, problems: Problems) -> set[str]:
+    text = read_text(path, content, problems)
+    doc = parse_yaml(text, path, problems) if text is not None else None
+    if doc is None or doc.data is None:
+        return set()
+    if not isinstance(doc.data, list):
+        problems.error(path, 1, "the accepted words must be a list, one word a line, each starting with '- '.")
+        return set()
+    words = set()
+    for i, item in enumerate(doc.data):
+        if not isinstance(item, str) or not _WORD.fullmatch(item.strip()):
+            problems.error(path, doc.line(i), f"item {i + 1} must be one word (letters only), like '- checkup'.")
+        else:
+            words.add(item.strip().lower())
+    return words
+
+
+class Unexplained:
+    """Finds the first unexplained use of each rare word in a page's text blocks."""
+
+    def __init__(self, glossary, known: frozenset[str], code: str, below: float = RARE_BELOW):
+        spellings = sorted({s for term in glossary for s in term.spellings}, key=len, reverse=True)
+        self.terms = re.compile(r"\b(?:" + "|".join(map(re.escape, spellings)) + r")\b", re.IGNORECASE) \
+            if spellings else None
+        self.known, self.code, self.below = known, code, below
+
+    def first_uses(self, blocks, subject: tuple[str, ...] = ()) -> list[tuple[str, int]]:
+        """(word as written, index of the block it is first met in) for each rare word first met
+        unexplained; `blocks` in page order; `subject`: the page's title and other names."""
+        out, seen = [], set()
+        names = re.compile(r"\b(?:" + "|".join(map(re.escape, subject)) + r")\b", re.IGNORECASE) if subject else None
+        for index, block in enumerate(blocks):
+            text = self.terms.sub(" ", block) if self.terms else block
+            text = names.sub(" ", text) if names else text
+            for m in _WORD.finditer(text):
+                word = m.group(0).replace("’", "'").lower()
+                if word in seen or len(word) < 3:
+                    continue
+                seen.add(word)
+                if zipf(word, self.code) < self.below and not already_explained(text, m) and \
+                        self.known.isdisjoint(forms(word, self.code)):
+                    out.append((m.group(0), index))
+        return out
+
+
+def message(word: str, code: str) -> str:
+    return (f"'{word}' is a rare word in everyday writing (wordfreq: {zipf(word.lower(), code):.1f}), and the "
+            "page does not explain it. Explain it in brackets where it is first used, add it to the "
+            f"glossary, or, if your readers know it, add it to content/{WORDS_FILE}.")
+
+
+def no_word_list_note(languages: set[str]) -> str | None:
+    if not languages:
+        return None
+    return (f"Unexplained words are not checked for pages in {', '.join(sorted(languages))}: wordfreq has no "
+            "word list for that language.")
