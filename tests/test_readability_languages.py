@@ -134,3 +134,13 @@ def test_a_hard_glossary_meaning_is_warned_at_its_own_line(lib):
                and p.message.startswith('a hard sentence: "Idiopathic') for p in report.problems)
     diagnosis = next(s for s in report.scores if s.section == "diagnosis").score
     assert diagnosis.fk_grade < 8     # the page explains 'biopsy' with it, but its grade is not the page's
+
+
+def test_the_dashboard_shows_a_spanish_page_s_own_formulas_and_no_english_grade(lib):
+    from healthlib.editor import dashboard
+    set_language(lib, "es")
+    project = Project(lib, lib / "content", REPO / "templates", REPO / "static", lib / "site.yaml")
+    html = dashboard.page(check.run(project, TODAY), project, TODAY, pdfs=False)
+    assert "targets INFLESZ (Szigriszt-Pazos) 65 or above, at most 400 words" in html
+    assert '<th scope="col">INFLESZ</th><th scope="col">F-Huerta</th>' in html
+    assert "FK grade" not in html and "SMOG" not in html

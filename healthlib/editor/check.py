@@ -395,8 +395,7 @@ def table(report: Report) -> str:
             lines += ["", slug if formulas else f"{slug} (not scored: no formula for '{s.score.language}')",
                       f"  {'section':<18} {'words':>5} {'sentences':>9}"
                       + "".join(f" {f.short:>{max(5, len(f.short))}}" for f in formulas)]
-        over = s.score.words > target.max_words or any(
-            f.misses(f.value(s.score), getattr(target, f.setting)) for f in formulas)
+        over = reading.over(s.score, target)
         lines.append(f"  {s.section:<18} {s.score.words:>5} {s.score.sentences:>9}"
                      + "".join(f" {_grade(f.value(s.score)):>{max(5, len(f.short))}}" for f in formulas)
                      + ("  over target" if over else ""))

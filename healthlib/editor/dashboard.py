@@ -20,6 +20,7 @@ import jinja2
 from ..content import editorial, governance
 from ..content.model import STATUSES, Condition
 from ..errors import Problem, Problems
+from . import reading
 
 _PAGE_TYPE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
 _STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
@@ -103,6 +104,7 @@ def page(report, project, today: dt.date, strict: bool = False, pdfs: bool = Tru
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__).parent)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["grade"] = lambda value: f"{round(value, 1) + 0.0:.1f}"
+    env.globals["over"] = reading.over
     problems = report.final(strict)
     return env.get_template("dashboard.html").render(
         library=report.library, by_status=by_status, general=general, today=today, strict=strict,

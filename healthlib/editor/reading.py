@@ -33,6 +33,12 @@ def warn(problems: Problems, path: Path, line: int | None, score: Score, blocks:
                       "details to another section.")
 
 
+def over(score: Score, target: Readability) -> bool:
+    """Whether a score misses any target of its language, or the word limit."""
+    return score.words > target.max_words or any(
+        f.misses(f.value(score), getattr(target, f.setting)) for f in score.formulas)
+
+
 def hard_sentence(sentence: Sentence, formula: str) -> str:
     text = sentence.text if len(sentence.text) <= 90 else sentence.text[:87].rstrip() + "…"
     return (f"a hard sentence: \"{text}\" ({formula} {sentence.value:.1f}, {sentence.score.words} words; "
