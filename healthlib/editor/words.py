@@ -91,19 +91,20 @@ class Unexplained:
     def first_uses(self, blocks, subject: tuple[str, ...] = ()) -> list[tuple[str, int]]:
         """(word as written, index of the block it is first met in) for each rare word first met
         unexplained; `blocks` in page order; `subject`: the page's title and other names."""
-        out, seen = [], set()
         names = re.compile(r"\b(?:" + "|".join(map(re.escape, subject)) + r")\b", re.IGNORECASE) if subject else None
-        for index, block in enumerate(blocks):
-            text = self.terms.sub(" ", block) if self.terms else block
-            text = names.sub(" ", text) if names else text
-            for m in _WORD.finditer(text):
-                word = m.group(0).replace("’", "'").lower()
-                if word in seen or len(word) < 3:
-                    continue
-                seen.add(word)
-                if zipf(word, self.code) < self.below and not already_explained(text, m) and \
-                        self.known.isdisjoint(forms(word, self.code)):
-                    out.append((m.group(0), index))
+        texts = [self.terms.sub(" ", block) if self.terms else block for block in blocks]
+        texts = [names.sub(" ", text) for text in texts] if names else texts
+        page = "\n".join(texts).replace("’", "'")
+        rare = {word for word in set(_WORD.findall(page.lower()))
+                if len(word) > 2 and zipf(word, self.code) < self.below and self.known.isdisjoint(forms(word, self.code))}
+        out = []
+        for word in sorted(rare, key=lambda w: re.search(rf"(?<!\w){re.escape(w)}(?!\w)", page, re.IGNORECASE).start()):
+            for index, text in enumerate(texts):   # its first use: explained there, or reported there
+                m = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text.replace("’", "'"), re.IGNORECASE)
+                if m:
+                    if not already_explained(m.string, m):
+                        out.append((m.group(0), index))
+                    break
         return out
 
 
