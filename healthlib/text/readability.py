@@ -145,8 +145,10 @@ class Sentence:
 
 
 def hardest(blocks: Iterable[str], lang: str, target: float | None, most: int = 3) -> list[Sentence]:
-    """The hardest sentences by the language's first formula: those that miss `target` (at most
-    `most`), or else the single hardest one. [] when the language has no formula."""
+    """The sentences that make a section hard, by the language's first formula: those that miss
+    `target`, ranked by how far they miss it times their words (a short heading with one long word
+    scores high but weighs little), keeping those within half the weight of the first, at most
+    `most`; or else the single hardest one. [] when the language has no formula."""
     first = next(iter(formulas(lang)), None)
     if first is None:
         return []
@@ -156,9 +158,13 @@ def hardest(blocks: Iterable[str], lang: str, target: float | None, most: int = 
             if _WORD.search(text):
                 score = measure([text], lang)
                 scored.append(Sentence(text, score, first.value(score)))
-    scored.sort(key=lambda s: -s.value if not first.easier_is_higher else s.value)
+    if not scored:
+        return []
+    sign = -1 if first.easier_is_higher else 1
+    weight = {id(s): sign * (s.value - (target or 0)) * s.score.words for s in scored}
+    scored.sort(key=lambda s: -weight[id(s)])
     missing = [s for s in scored if first.misses(s.value, target)]
-    return missing[:most] or scored[:1]
+    return [s for s in missing[:most] if weight[id(s)] * 2 >= weight[id(missing[0])]] or scored[:1]
 
 
 class _Sections(HTMLParser):
