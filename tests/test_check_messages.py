@@ -189,6 +189,56 @@ def test_a_yaml_error_never_points_past_the_end_of_the_file(lib, ending):
     assert found and all(int(p.split(":")[1]) <= lines_in(path) for p in found), found
 
 
+def symptoms_items(lib: Path, items: str) -> Path:
+    path = lib / "content" / SLUG / "symptoms.md"
+    replace_in(path, "      - A sore patch of skin\n", items)
+    return path
+
+
+def test_a_list_item_starting_with_a_bracket_shows_the_item_quoted(lib):
+    path = symptoms_items(lib, "      - [Early] a sore patch\n")
+    message = problem_at(problems(lib), path, line_of(path, "[Early]"))
+    assert message.startswith("this text starts with '['") and message.endswith('For example: - "[Early] a sore patch"')
+
+
+def test_a_list_item_on_two_lines_says_to_indent_or_join_it(lib):
+    path = symptoms_items(lib, "      - A sore patch\n      of skin\n")
+    assert problem_at(problems(lib), path, line_of(path, "of skin")) == (
+        f"this line continues the list item on line {line_of(path, 'A sore patch')}, but YAML reads it as a new "
+        "setting. Write the item on one line, or indent this line two spaces more than the '- '.")
+
+
+@pytest.mark.parametrize("start", ["@", "`", "*"])
+def test_text_starting_with_a_sign_yaml_keeps_says_to_quote_it(lib, start):
+    path = lib / "content" / SLUG / "condition.yaml"
+    replace_in(path, "title: Sample condition", f"title: {start}Sample condition")
+    assert problem_at(problems(lib), path, 1) == (
+        f"this text starts with '{start}', which YAML keeps for itself. Put the whole text in double quotes, "
+        f"or start it with a word. For example: title: \"{start}Sample condition\"")
+
+
+def test_text_on_the_same_line_as_the_folding_sign_says_to_move_it_down(lib):
+    path = lib / "content" / SLUG / "condition.yaml"
+    replace_in(path, "summary: A sample", "summary: >- A sample")
+    assert problem_at(problems(lib), path, line_of(path, "summary:")).startswith(
+        "after '>-' the text must start on the next line.")
+
+
+BROKEN_ENDINGS = ["[", "{", "'", '"', "[a, b", "{a: b", ">- x", "| x", "@x", "*x", "`x", '"a" b', "a: b: c",
+                  "a:\n b", "- [x\n-", "x\n  y: z\n w", "\"x\n\n\n", "[\n\n\n"]
+
+
+def test_yaml_explanations_never_raise_and_never_point_past_the_end(tmp_path):
+    from healthlib.content.sources import parse_yaml
+    from healthlib.errors import Problems
+    for ending in BROKEN_ENDINGS:
+        for text in (f"title: {ending}\n", f"items:\n  - {ending}", f"- question: Q?\n  answer: {ending}\n\n"):
+            found = Problems()
+            parse_yaml(text, tmp_path / "f.yaml", found)
+            assert all(p.line is None or 1 <= p.line <= max(1, len(text.rstrip("\n").split("\n")))
+                       for p in found.items), (text, found.items)
+
+
 # ------------------------------------------------------------------ Markdown headings
 
 def test_a_level_one_heading_is_reported_on_its_own_line_with_the_level_to_use(lib):
