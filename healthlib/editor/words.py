@@ -91,20 +91,24 @@ class Unexplained:
     def first_uses(self, blocks, subject: tuple[str, ...] = ()) -> list[tuple[str, int]]:
         """(word as written, index of the block it is first met in) for each rare word first met
         unexplained; `blocks` in page order; `subject`: the page's title and other names."""
-        names = re.compile(r"\b(?:" + "|".join(map(re.escape, subject)) + r")\b", re.IGNORECASE) if subject else None
-        texts = [self.terms.sub(" ", block) if self.terms else block for block in blocks]
-        texts = [names.sub(" ", text) for text in texts] if names else texts
-        page = "\n".join(texts).replace("’", "'")
-        rare = {word for word in set(_WORD.findall(page.lower()))
+        rare = {word for word in set(_WORD.findall("\n".join(blocks).lower().replace("’", "'")))
                 if len(word) > 2 and zipf(word, self.code) < self.below and self.known.isdisjoint(forms(word, self.code))}
-        out = []
-        for word in sorted(rare, key=lambda w: re.search(rf"(?<!\w){re.escape(w)}(?!\w)", page, re.IGNORECASE).start()):
-            for index, text in enumerate(texts):   # its first use: explained there, or reported there
-                m = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text.replace("’", "'"), re.IGNORECASE)
-                if m:
-                    if not already_explained(m.string, m):
+        if not rare:     # most pages: no block needs a closer look
+            return []
+        names = re.compile(r"\b(?:" + "|".join(map(re.escape, subject)) + r")\b", re.IGNORECASE) if subject else None
+        out, seen = [], set()
+        for index, block in enumerate(blocks):
+            lower = block.lower().replace("’", "'")
+            if not any(word in lower for word in rare - seen):
+                continue
+            text = self.terms.sub(" ", block) if self.terms else block    # glossary terms are explained
+            text = (names.sub(" ", text) if names else text).replace("’", "'")
+            for m in _WORD.finditer(text):
+                word = m.group(0).lower()
+                if word in rare and word not in seen:
+                    seen.add(word)
+                    if not already_explained(text, m):
                         out.append((m.group(0), index))
-                    break
         return out
 
 
