@@ -26,7 +26,7 @@ def explain(text: str, exc: yaml.MarkedYAMLError, line_offset: int = 0) -> tuple
     try:
         found = _case(lines, problem, exc.context or "", problem_at, context_at,
                       exc.problem_mark.column if exc.problem_mark else 0, line_offset)
-    except (IndexError, TypeError, ValueError):    # an unforeseen shape: PyYAML's own words then
+    except Exception:    # an unforeseen shape must not hide the error: PyYAML's own words then
         found = None
     index, message = found if found else (problem_at if problem_at is not None else context_at,
                                           f"YAML error: {problem}.{_hint(problem)}")
