@@ -51,9 +51,12 @@ def test_a_rare_word_with_no_explanation_is_warned_at_the_line_it_is_first_writt
 
 
 def test_a_rare_word_explained_in_brackets_where_first_used_is_not_warned(lib):
-    add_to_treatment(lib, "Hard lumps can form. Tophi (hard lumps of crystals) can hurt. "
-                          "Medicine lowers a waste product in the blood (uric acid).")
+    path = add_to_treatment(lib, "Hard lumps can form. Tophi (hard lumps of crystals) can hurt. "
+                                 "Medicine lowers a waste product in the blood (uric acid).")
     assert rare(run(lib)) == {}
+    replace_in(path, "Tophi (hard lumps of crystals)", "Tophi")
+    replace_in(path, "blood (uric acid)", "blood, uric acid")
+    assert set(rare(run(lib))) == {"Tophi", "uric"}
 
 
 def test_a_word_explained_only_after_its_first_use_is_warned_at_the_first_use(lib):
@@ -88,8 +91,9 @@ def test_a_rare_word_in_a_glossary_meaning_is_warned_at_the_meaning(lib):
 
 
 def test_the_page_s_own_subject_is_not_warned_about(lib):
-    replace_in(lib / "content" / SLUG / "condition.yaml", "title: Sample condition", "title: Podagra")
     add_to_treatment(lib, "Podagra can come back.")
+    assert "Podagra" in rare(run(lib))
+    replace_in(lib / "content" / SLUG / "condition.yaml", "title: Sample condition", "title: Podagra")
     assert rare(run(lib)) == {}
 
 
