@@ -232,7 +232,7 @@ class Readability:
     """What `check` asks of every section (site.yaml `readability:`)."""
 
     target_grade: float = 8        # school grade; above it is a warning
-    max_words: int = 400           # words a reader meets in one section, glossary meanings included
+    max_words: int = 400           # words in one section (the glossary meanings the build adds are not counted)
     smog_target: float | None = 8.0    # SMOG grade; above it is a warning too (None: not checked)
     inflesz_target: float | None = 65.0   # Spanish: Szigriszt-Pazos on the INFLESZ scale; below it is a warning
     fernandez_huerta_target: float | None = None   # Spanish: Fernández-Huerta; shown, checked when set
