@@ -102,12 +102,16 @@ def test_the_text_under_settings_that_cannot_be_read_is_still_checked(lib):
 
 
 def test_a_link_from_a_condition_that_did_not_load_is_checked_against_the_conditions_that_exist(lib):
+    shutil.copytree(lib / "content" / SLUG, lib / "content" / "gout")
+    replace_in(lib / "content" / "gout" / "condition.yaml", "title: Sample condition", "title: Gout")
     replace_in(lib / "content" / SLUG / "condition.yaml", "title: Sample condition", "title: Sample\ntitel: x")
     path = lib / "content" / SLUG / "treatment.md"
-    replace_in(path, "Your care team", "See [kidney stones](../kidney-stones/). Your care team")
-    message = problem_at(problems(lib), path, line_of(path, "kidney-stones"))
+    replace_in(path, "Your care team", "See [kidney stones](../kidney-stones/) and [gout](../gout/). Your care team")
+    found = problems(lib)
+    message = problem_at(found, path, line_of(path, "kidney-stones"))
     assert message == ("the link '../kidney-stones/' leads to a page that does not exist. There is no "
-                       "condition 'kidney-stones'. The conditions are: ../sample-condition/.")
+                       "condition 'kidney-stones'. The conditions are: ../gout/.")
+    assert not any("'../gout/'" in p for p in found)
 
 
 def test_a_link_to_a_misspelt_condition_names_the_nearest_ones(lib):

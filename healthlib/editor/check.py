@@ -288,18 +288,18 @@ class Checker:
         url, _, fragment = urljoin(root + page, href).partition("#")
         if url.startswith(root):
             self._internal(href, unquote(urlsplit(url).path[len(urlsplit(root).path):]), unquote(fragment),
-                           path, line)
+                           path, line, page.split("/", 1)[0])
         elif urlsplit(url).scheme in ("http", "https", "mailto", "tel"):
             self.external.append(ExternalLink(self.problems.relative(path), line, href))
 
-    def _internal(self, href: str, target: str, fragment: str, path, line) -> None:
+    def _internal(self, href: str, target: str, fragment: str, path, line, here: str = "") -> None:
         if target == "" or target.endswith("/"):
             target += "index.html"
         if target.split("/", 1)[0] in self.unknown:
             return
         if target not in self.pages and f"{target}/index.html" not in self.pages:
             folder = target.split("/", 1)[0]
-            hint = (self._no_condition(folder) if "/" in target and not any(
+            hint = (self._no_condition(folder, here) if "/" in target and not any(
                 p.startswith(folder + "/") for p in self.pages) else "")
             hint = hint or " A link to another condition looks like '../kidney-stones/'."
             self.problems.error(path, line, f"the link '{href}' leads to a page that does not exist.{hint}")
@@ -309,9 +309,10 @@ class Checker:
             self.problems.error(path, line, f"the link '{href}' points to '#{fragment}', which is not on "
                                 "that page. A link to a section uses its file name, e.g. '#symptoms'.")
 
-    def _no_condition(self, folder: str) -> str:
-        """'There is no condition ...', with the nearest existing ones (all of them, in a small library)."""
-        slugs = sorted({c.slug for c in self.library.conditions} | self.unknown)
+    def _no_condition(self, folder: str, here: str) -> str:
+        """'There is no condition ...', with the nearest existing ones (all of them, in a small library)
+        but the one the link is on."""
+        slugs = sorted(({c.slug for c in self.library.conditions} | self.unknown) - {here})
         near = difflib.get_close_matches(folder, slugs, n=3, cutoff=0.6)
         if near:
             return f" There is no condition '{folder}'. Did you mean {' or '.join(f'../{s}/' for s in near)}?"
