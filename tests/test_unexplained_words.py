@@ -110,8 +110,15 @@ def test_a_language_without_a_word_list_gets_one_note_and_never_english_frequenc
     add_to_treatment(lib, "Allopurinol lowers uric acid.")
     report = run(lib)
     assert not words.has_word_list("cy") and rare(report) == {}
-    assert ("Unexplained words are not checked for pages in cy: wordfreq has no word list for that language."
+    assert ("Unexplained words are not checked for pages in cy: there is no word list for that language here."
             in report.notes)
+
+
+def test_a_language_written_without_spaces_is_not_split_into_false_words(lib):
+    replace_in(lib / "site.yaml", "language: en", "language: ja")
+    add_to_treatment(lib, "痛風は関節の病気です。")
+    report = run(lib)
+    assert rare(report) == {} and any(n.startswith("Unexplained words are not checked for pages in ja") for n in report.notes)
 
 
 def test_the_threshold_flags_the_gout_text_s_medical_words_and_none_of_its_everyday_ones():

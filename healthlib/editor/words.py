@@ -34,8 +34,12 @@ def _languages() -> frozenset[str]:
     return frozenset(wordfreq.available_languages())
 
 
+# Written without spaces between words: this check cannot split them (wordfreq would need MeCab or jieba).
+_UNSPACED = frozenset({"zh", "ja"})
+
+
 def has_word_list(code: str) -> bool:
-    return language(code) in _languages()
+    return language(code) in _languages() - _UNSPACED
 
 
 def forms(word: str, code: str) -> list[str]:
@@ -121,5 +125,5 @@ def message(word: str, code: str) -> str:
 def no_word_list_note(languages: set[str]) -> str | None:
     if not languages:
         return None
-    return (f"Unexplained words are not checked for pages in {', '.join(sorted(languages))}: wordfreq has no "
-            "word list for that language.")
+    return (f"Unexplained words are not checked for pages in {', '.join(sorted(languages))}: there is no "
+            "word list for that language here.")
