@@ -92,6 +92,18 @@ def test_the_pages_of_a_library_with_a_broken_condition_are_still_linked_without
     assert len([p for p in found if "warning" not in p]) == 1, found
 
 
+def test_a_condition_that_lists_related_ones_is_still_linked_when_another_has_errors(lib):
+    other = lib / "content" / "other-condition"
+    shutil.copytree(lib / "content" / SLUG, other)
+    replace_in(other / "condition.yaml", "title: Sample condition", "title: Other condition\nrelated:\n  - gout")
+    gout = lib / "content" / "gout"
+    shutil.copytree(lib / "content" / SLUG, gout)
+    replace_in(gout / "condition.yaml", "title: Sample condition", "title: Gout")
+    replace_in(lib / "content" / SLUG / "causes.md", "title: What causes it", "title: What: causes it")
+    found = problems(lib)
+    assert [p for p in found if "warning" not in p] == [p for p in found if "has ': ' in it" in p], found
+
+
 def test_the_text_under_settings_that_cannot_be_read_is_still_checked(lib):
     path = lib / "content" / SLUG / "causes.md"
     replace_in(path, "title: What causes it", "title: What: causes it")
