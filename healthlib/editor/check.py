@@ -207,7 +207,7 @@ class Checker:
             self.no_word_list.add(words.language(lang))
             return []
         if lang not in self.finders:
-            known = words.accepted(self.project.content, lang, self.problems)
+            known = words.accepted(self.project.content, self.problems)
             self.finders[lang] = words.Unexplained(self.library.glossary, known, lang)
         return self.finders[lang].first_uses(blocks, subject)
 

@@ -56,14 +56,11 @@ def zipf(word: str, code: str) -> float:
     return max(zipf_frequency(form, language(code)) for form in forms(word, code))
 
 
-def accepted(content: Path, code: str, problems: Problems) -> frozenset[str]:
-    """The words readers of this library know (lower case): content/words.yaml, and
-    content/<language>/words.yaml when the library keeps one per language."""
-    found: set[str] = set()
-    for path in (content / WORDS_FILE, content / language(code) / WORDS_FILE):
-        if path.is_file():
-            found |= _read_words(path, content, problems)
-    return frozenset(found)
+def accepted(content: Path, problems: Problems) -> frozenset[str]:
+    """The words readers of this library know (lower case): `words.yaml` in the content folder of
+    the pages' language (content/, or a language folder such as content/es/)."""
+    path = content / WORDS_FILE
+    return frozenset(_read_words(path, content, problems)) if path.is_file() else frozenset()
 
 
 def _read_words(path: Path, content: Path, problems: Problems) -> set[str]:
