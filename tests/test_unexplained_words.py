@@ -100,7 +100,7 @@ def test_the_page_s_own_subject_is_not_warned_about(lib):
 def test_spanish_pages_are_judged_by_spanish_word_frequencies(lib):
     replace_in(lib / "site.yaml", "language: en", "language: es")
     path = add_to_treatment(lib, "La hinchazón baja con reposo. Los tofos pueden doler.")
-    assert words.zipf("hinchazón", "en") < words.RARE_BELOW < words.zipf("hinchazón", "es")
+    assert words.zipf("hinchazón", "en") < words.rare_below("es") < words.zipf("hinchazón", "es")
     found = rare(run(lib))
     assert "hinchazón" not in found and found["tofos"] == (f"content/{SLUG}/treatment.md", line_of(path, "tofos"))
 
@@ -122,8 +122,22 @@ def test_a_language_written_without_spaces_is_not_split_into_false_words(lib):
 
 
 def test_the_threshold_flags_the_gout_text_s_medical_words_and_none_of_its_everyday_ones():
-    assert words.zipf("tophi", "en") < words.zipf("allopurinol", "en") < words.RARE_BELOW
-    assert words.RARE_BELOW < words.zipf("dialysis", "en") < words.zipf("swelling", "en")
+    assert words.zipf("tophi", "en") < words.zipf("allopurinol", "en") < words.rare_below("en")
+    assert words.rare_below("en") < words.zipf("dialysis", "en") < words.zipf("swelling", "en")
     blocks = [p for p in GOUT.read_text(encoding="utf-8").split("\n\n") if p.strip()]
     found = {w.lower() for w, _ in words.Unexplained((), frozenset(), "en").first_uses(blocks, ("gout",))}
     assert found == {"uric", "colchicine", "nsaids", "allopurinol", "corticosteroids", "tophi", "purines"}
+
+
+def test_spanish_verb_forms_and_pronouns_are_judged_by_their_verb():
+    for form, verb in (("curen", "curar"), ("afectarle", "afectar"), ("muévase", "mueva"), ("alivian", "aliviar"),
+                       ("recetaron", "recetar")):
+        assert verb in words.forms(form, "es")
+        assert words.zipf(form, "es") >= words.zipf(verb, "es")
+    assert words.zipf("curen", "es") > words.rare_below("es") > words.zipf("colchicina", "es")
+
+
+def test_the_spanish_threshold_flags_the_gota_text_s_medical_words_and_none_of_its_everyday_ones():
+    blocks = [p for p in (GOUT.parent / "gota.md").read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    found = {w.lower() for w, _ in words.Unexplained((), frozenset(), "es").first_uses(blocks, ("gota",))}
+    assert found == {"úrico", "colchicina", "antiinflamatorios", "alopurinol", "corticoides", "tofos", "purinas"}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from pathlib import Path
 
 from ..content.sources import parse_yaml, read_text
@@ -20,11 +21,20 @@ from ..errors import Problems
 from ..text.markup import already_explained
 from ..text.readability import language
 
-RARE_BELOW = 2.75
+# Below this Zipf frequency a word is rare, per language (measured: bench/rare_words.py); a
+# language not measured uses the English one.
+RARE_BELOW = {"en": 2.75, "es": 2.57}
 WORDS_FILE = "words.yaml"
-# Endings tried off a word, per language: a plural or past form is as common as its stem
-# ('clots', 'nourished'). A language not listed is judged by the word as written.
-ENDINGS = {"en": ("s", "es", "ed", "d", "ing", "ly"), "es": ("s", "es")}
+# (ending, what replaces it) tried on a word, per language: a plural, a past or a verb form with a
+# pronoun is as common as its stem ('clots', 'nourished'; 'curen' as 'curar', 'afectarle' as
+# 'afectar'). A language not listed is judged by the word as written.
+_ES_VERBS = (("aron", "ar"), ("ieron", "er"), ("ieron", "ir"), ("an", "ar"), ("en", "ar"), ("en", "er"), ("en", "ir"),
+             ("e", "ar"), ("a", "ar"), ("ó", "ar"), ("ado", "ar"), ("ada", "ar"))
+_ES_PRONOUNS = tuple((p, "") for p in ("la", "las", "lo", "los", "le", "les", "se", "me", "te", "nos"))
+ENDINGS = {"en": tuple((end, "") for end in ("s", "es", "ed", "d", "ing", "ly")),
+           "es": (("s", ""), ("es", ""), *_ES_PRONOUNS, *_ES_VERBS)}
+# Languages whose stress accent moves when an ending is added ('muévase' is 'mueva' + 'se').
+_MOVING_ACCENT = {"es"}
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 
@@ -44,8 +54,16 @@ def has_word_list(code: str) -> bool:
 
 def forms(word: str, code: str) -> list[str]:
     """`word` (lower case) and its stems in the language."""
-    return [word] + [word[:-len(end)] for end in ENDINGS.get(language(code), ())
-                     if word.endswith(end) and len(word) - len(end) >= 4]
+    lang = language(code)
+    stems = [word[:-len(end)] + new for end, new in ENDINGS.get(lang, ())
+             if word.endswith(end) and len(word) - len(end) >= (3 if new else 4)]
+    if lang in _MOVING_ACCENT:
+        stems += [unicodedata.normalize("NFC", unicodedata.normalize("NFD", s).replace("\u0301", "")) for s in stems]
+    return [word, *stems]
+
+
+def rare_below(code: str) -> float:
+    return RARE_BELOW.get(language(code), RARE_BELOW["en"])
 
 
 @functools.lru_cache(maxsize=65536)
@@ -83,11 +101,11 @@ def _read_words(path: Path, content: Path, problems: Problems) -> set[str]:
 class Unexplained:
     """Finds the first unexplained use of each rare word in a page's text blocks."""
 
-    def __init__(self, glossary, known: frozenset[str], code: str, below: float = RARE_BELOW):
+    def __init__(self, glossary, known: frozenset[str], code: str, below: float | None = None):
         spellings = sorted({s for term in glossary for s in term.spellings}, key=len, reverse=True)
         self.terms = re.compile(r"\b(?:" + "|".join(map(re.escape, spellings)) + r")\b", re.IGNORECASE) \
             if spellings else None
-        self.known, self.code, self.below = known, code, below
+        self.known, self.code, self.below = known, code, rare_below(code) if below is None else below
 
     def first_uses(self, blocks, subject: tuple[str, ...] = ()) -> list[tuple[str, int]]:
         """(word as written, index of the block it is first met in) for each rare word first met
