@@ -218,6 +218,14 @@ class Checker:
             self.unscored.add(scored.score.language)
         reading.warn(self.problems, path, line, scored.score, blocks, self.readability)
 
+    def editorial_pages(self) -> None:
+        """Editorial pages are read by patients too: the same targets."""
+        for page in self.library.pages:
+            blocks = editorial.text_blocks(page)
+            score = measure(blocks, self.library.site.language)
+            self.grade(SectionScore(editorial.FOLDER, page.slug, self.problems.relative(page.path), score), page.path,
+                       page.body.line, blocks)
+
     def glossary_meanings(self) -> None:
         """The glossary's meanings, scored on their own: the pages do not count them (content-format.md)."""
         glossary = self.library.glossary
@@ -342,11 +350,7 @@ def run(project: Project, today: dt.date) -> Report:
     checker = Checker(project, library, problems, pages, today)
     checker.run()
     governance.check_problems(library, problems, today, project)
-    for page in library.pages:    # editorial pages are read by patients too: the same targets
-        blocks = editorial.text_blocks(page)
-        score = measure(blocks, library.site.language)
-        checker.grade(SectionScore(editorial.FOLDER, page.slug, problems.relative(page.path), score), page.path,
-                      page.body.line, blocks)
+    checker.editorial_pages()
     checker.glossary_meanings()
     notes = [reading.unscored_note(checker.unscored), words.no_word_list_note(checker.no_word_list)]
     return Report(problems.sorted(), checker.scores, sorted(set(checker.external), key=_link_key),
