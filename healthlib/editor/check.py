@@ -199,7 +199,11 @@ class Checker:
         for word, i in self.unexplained([block for _, block in in_order], lang, (condition.title, *condition.other_names)):
             path = _section_file(condition, in_order[i][0])
             line = condition.line_of(path.name, re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE))
-            self.problems.warn(path, line, words.message(word, lang))
+            self.problems.warn(path, line, words.message(word, lang, self.words_file))
+
+    @property
+    def words_file(self) -> str:
+        return self.problems.relative(self.project.content / words.WORDS_FILE)
 
     def unexplained(self, blocks: list[str], lang: str, subject: tuple[str, ...] = ()) -> list[tuple[str, int]]:
         """The rare words first met unexplained in `blocks` (words.py), or none when the language has no word list."""
@@ -235,7 +239,7 @@ class Checker:
             score = measure(blocks, self.library.site.language)
             self.grade(SectionScore("glossary", "meanings", self.problems.relative(path), score), path, None, blocks)
             for word, i in self.unexplained(blocks, self.library.site.language):
-                self.problems.warn(path, glossary[i].line, words.message(word, self.library.site.language))
+                self.problems.warn(path, glossary[i].line, words.message(word, self.library.site.language, self.words_file))
 
     # -- glossary words met before their meaning
     def first_uses(self, condition: Condition, html: str) -> None:

@@ -131,10 +131,11 @@ class Unexplained:
         return out
 
 
-def message(word: str, code: str) -> str:
+def message(word: str, code: str, words_file: str = f"content/{WORDS_FILE}") -> str:
+    """`words_file`: the accepted words file of the page's language, as the editor finds it."""
     return (f"'{word}' is a rare word in everyday writing (wordfreq: {zipf(word.lower(), code):.1f}), and the "
             "page does not explain it. Explain it in brackets where it is first used, add it to the "
-            f"glossary, or, if your readers know it, add it to content/{WORDS_FILE}.")
+            f"glossary, or, if your readers know it, add it to {words_file}.")
 
 
 def no_word_list_note(languages: set[str]) -> str | None:
