@@ -148,3 +148,12 @@ def test_the_dashboard_shows_a_spanish_page_s_own_formulas_and_no_english_grade(
     assert "targets INFLESZ (Szigriszt-Pazos) 65 or above, at most 400 words" in html
     assert '<th scope="col">INFLESZ</th><th scope="col">F-Huerta</th>' in html
     assert "FK grade" not in html and "SMOG" not in html
+
+
+def test_a_hard_sentence_in_a_folded_faq_answer_is_found_at_its_own_line(lib):
+    faq = lib / "content" / SLUG / "faq.yaml"
+    replace_in(faq, "  answer: It can come back. Keep your skin clean and dry.",
+               "  answer: >-\n    It can come back.\n    Keep your skin clean and dry.\n    " + HARD.replace(", ", ",\n    ", 1))
+    report = run(lib)
+    [message] = hard_sentences_at(report, f"content/{SLUG}/faq.yaml", line_of(faq, "Idiopathic"))
+    assert line_of(faq, "Idiopathic") > line_of(faq, "answer: >-") and "Idiopathic cutaneous" in message
