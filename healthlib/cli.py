@@ -68,9 +68,11 @@ def cmd_check(args) -> int:
 
 def cmd_new(args) -> int:
     from .editor import scaffold
+    from .content.load import load_site
+    from .errors import Problems
     project = _project(args)
     try:
-        folder = scaffold.create(project.content, args.slug)
+        folder = scaffold.create(project.content, args.slug, load_site(project.site_file, Problems()).care_levels)
     except scaffold.Refused as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
