@@ -23,7 +23,7 @@ def site_levels(f) -> tuple[CareLevel, ...]:
         g.known(("id", "label", "hidden", "style"))
         level_id, label = g.text("id", what="a short lower-case name, such as 'urgent'"), g.text("label")
         style = g.text("style", what=" or ".join(CARE_STYLES))
-        hidden = g.text("hidden", required=False, what="what screen readers say first") or label
+        hidden = (g.text("hidden", required=False, what="what screen readers say first") or label or "").rstrip(":")
         if level_id is not None and not _ID.match(level_id):
             g.error("id", f"the level id '{level_id}' must be lower-case letters, digits and hyphens.")
         elif level_id is not None and any(level.id == level_id for level in levels):

@@ -385,8 +385,7 @@ def _load_section(kind, path: Path, root: Path, problems: Problems, titles: dict
         f, problems, "cards", "urgency", needed=(), required=kind.needs_cards,
         what="a list of cards, each with 'urgency', 'heading' and 'items'",
         key_what="the id of a care level, such as 'urgent'", heading_what="the card heading",
-        bad_key=lambda v: None if LIST_ID.match(v) else
-        f"'urgency' must be the id of a care level, in lower-case letters, digits and hyphens; got '{v}'.",
+        bad_key=lambda v: None,    # checked against the library's levels (care.py), with the nearest named
         twice=lambda v, line: f"there are two '{v}' cards (first on line {line}). Put all their items in one card.")]
 
     closing_src = f.text("closing", required=False, what="Markdown text")
