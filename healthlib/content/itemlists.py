@@ -10,6 +10,8 @@ from .model import ITEM_TYPES, SHEET_MODES, Condition, SectionKind, Text
 
 SETTINGS = ("sheet", "type")
 DOCS = "docs/content-format.md"
+# The ids' prefixes of the sheet's own groups (as the sheet's first version named them).
+OWN_NAMES = {"bring": "bring", "symptoms": "symptom", "risk-factors": "risk", "questions": "question"}
 
 
 def settings(g, kind: SectionKind, list_id: str) -> tuple[str, str]:
@@ -97,7 +99,3 @@ def checklists(condition: Condition) -> Checklists:
     joined = {key: SheetList(OWN_NAMES[key], "", tuple(items)) if items else None for key, items in groups.items()}
     return Checklists(own.get("bring"), joined["symptoms"], joined["risk-factors"], tuple(others),
                       own.get("questions"))
-
-
-# The ids' prefixes of the form's own groups (unchanged from the sheet's first version).
-OWN_NAMES = {"bring": "bring", "symptoms": "symptom", "risk-factors": "risk", "questions": "question"}
