@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 
 import pytest
 
@@ -77,7 +78,17 @@ def test_check_counts_the_pages_pdfinfo_finds_in_the_built_pdfs_without_making_t
     assert len({p.name for p in cache.glob("*.pdf")} - built) == len(pdf.PAPERS), "the changed sheet is made again"
 
 
-def test_check_without_pdfs_counts_no_pages_and_says_why(long_gout):
+def test_check_without_pdfs_counts_no_pages(long_gout):
     report = check.run(Project.at(long_gout), check.dt.date(2027, 1, 1), pdfs=False)
-    assert report.sheets == {} and "--no-pdf" in report.sheets_note
+    assert report.sheets == {} and report.sheets_note is None
     assert not [p for p in report.problems if "appointment sheet" in p.message]
+
+
+def test_check_without_weasyprint_says_the_sheet_pages_were_not_counted(long_gout):
+    # `None` in sys.modules makes `import weasyprint` raise ImportError, as if it were not installed.
+    code = "import sys; sys.modules['weasyprint'] = None\nfrom healthlib.cli import main\nraise SystemExit(main(['check']))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=long_gout, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert "Sheet pages not counted: PDFs skipped: WeasyPrint is not available" in lines[-3], lines[-3:]
+    assert lines[-2].startswith("Check passed")

@@ -52,7 +52,7 @@ class Report:
     conditions: int
     library: Library = field(repr=False, default=None)
     sheets: dict[str, dict[str, int]] = field(default_factory=dict)   # slug -> paper label -> pages
-    sheets_note: str | None = None      # why the sheets' pages were not counted
+    sheets_note: str | None = None      # why the sheets' pages could not be counted (not --no-pdf)
 
     def final(self, strict: bool) -> list[Problem]:
         """The problems to show; in strict mode every warning counts as an error."""
@@ -289,15 +289,15 @@ def run(project: Project, today: dt.date, pdfs: bool = True) -> Report:
     """Check everything; write nothing but the PDF cache. `pdfs`: count each sheet's pages as the
     build's PDFs have them (False: faster, not counted)."""
     from ..publish import pdf
-    skipped = pdf.unavailable() if pdfs else "PDFs not made (--no-pdf)."
-    gathered = gather(project, keep_models=True, today=today, papers=() if skipped else pdf.PAPERS)
+    skipped = pdf.unavailable() if pdfs else None
+    gathered = gather(project, keep_models=True, today=today, papers=pdf.PAPERS if pdfs and not skipped else ())
     library, problems = gathered.library, gathered.problems
     try:
         pages = {path: data for path, data, _ in site_files(gathered)} if gathered.renderer else {}
     except BuildError as exc:
         problems.extend(exc.problems)
         pages = {}
-    counts = {} if skipped else count_sheets(project, library, pages, problems)
+    counts = count_sheets(project, library, pages, problems) if pdfs and not skipped else {}
     checker = Checker(project, library, problems, pages, today)
     checker.run()
     governance.check_problems(library, problems, today, project)
@@ -395,4 +395,5 @@ def as_text(report: Report, strict: bool, verbose: bool) -> tuple[str, str]:
         verdict = f"Check passed with {warnings} warning(s) in {report.conditions} condition(s)."
     else:
         verdict = f"Check passed: no problems in {report.conditions} condition(s)."
-    return "\n".join(out), "\n".join([*map(str, problems), verdict])
+    note = [f"Sheet pages not counted: {report.sheets_note}"] if report.sheets_note else []
+    return "\n".join(out), "\n".join([*map(str, problems), *note, verdict])
