@@ -68,12 +68,13 @@ class CareLevel:
     label: str       # shown above the card's heading
     hidden: str      # read first to screen-reader users, before the heading
     style: str       # one of CARE_STYLES: the card's border and label style
+    builtin: bool = False   # one of CARE_LEVELS: its words are the templates' (translated), not the library's
 
 
 # Lowest to highest: a sheet shows a condition's highest. site.yaml may define its own.
-CARE_LEVELS = (CareLevel("soon", "Non-urgent advice", "Non-urgent advice", "non-urgent"),
-               CareLevel("urgent", "Urgent advice", "Urgent advice", "urgent"),
-               CareLevel("emergency", "Emergency", "Emergency", "emergency"))
+CARE_LEVELS = (CareLevel("soon", "Non-urgent advice", "Non-urgent advice", "non-urgent", builtin=True),
+               CareLevel("urgent", "Urgent advice", "Urgent advice", "urgent", builtin=True),
+               CareLevel("emergency", "Emergency", "Emergency", "emergency", builtin=True))
 
 
 @dataclass(frozen=True)
