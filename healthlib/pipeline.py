@@ -35,12 +35,18 @@ class Project:
     templates: Path
     static: Path
     site_file: Path
+    locales: Path | None = None    # interface-text catalogs (publish/i18n.py); None: beside the templates
+
+    @property
+    def catalogs(self) -> Path:
+        """The folder of `.po` files, one a language: the interface's words live beside its templates."""
+        return self.locales or self.templates.parent / "locales"
 
     @classmethod
     def at(cls, root: Path, content: Path | None = None, templates: Path | None = None) -> "Project":
         root = root.absolute()
         return cls(root, (content or root / "content").absolute(), (templates or root / "templates").absolute(),
-                   root / "static", root / "site.yaml")
+                   root / "static", root / "site.yaml", root / "locales")
 
     @property
     def pdf_cache(self) -> Path:
@@ -123,7 +129,7 @@ def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str 
     store = store or Store(None)
     if render and renderer is None:
         renderer = Renderer(site, glossary, project.templates, project.static, papers,
-                            store.templates_dir() if isinstance(store, Store) else None, today)
+                            store.templates_dir() if isinstance(store, Store) else None, today, project.catalogs)
     make = functools.partial(make_condition, content=project.content, base=project.root, renderer=renderer,
                              keep_model=keep_models, site=site)
     shared = digest(incremental.render_key(renderer) if renderer else "models only", repr(site), str(project.root),

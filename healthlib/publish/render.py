@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gettext
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from urllib.parse import urlsplit
 import jinja2
 import markupsafe
 
-from . import headers, seo
+from . import headers, i18n, seo
 from .az import az_index
 from ..content import governance
 from ..text import markup
@@ -83,20 +84,24 @@ class _Template(jinja2.Template):
         return super()._from_namespace(environment, namespace, globals)
 
 
-def make_env(templates_dir: Path, bytecode_dir: Path | None = None) -> jinja2.Environment:
+def make_env(templates_dir: Path, bytecode_dir: Path | None = None,
+             translations: gettext.NullTranslations | None = None) -> jinja2.Environment:
     """`bytecode_dir`: where to keep compiled templates between builds (a folder per version of
-    the code, as Jinja checks only the template's source)."""
+    the code, as Jinja checks only the template's source). `translations`: the interface text's
+    language (i18n.py; default: the templates' own words)."""
     env = jinja2.Environment(
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode_dir)) if bytecode_dir else None,
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         autoescape=True,                   # every template, whatever its name
         undefined=jinja2.StrictUndefined,  # a missing variable is an error, never blank text
-        extensions=["jinja2.ext.do"],
+        extensions=["jinja2.ext.do", "jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
     env.template_class = _Template
+    # newstyle: `_("… %(name)s", name=value)` escapes the value, as `{{ value }}` does.
+    env.install_gettext_translations(translations or gettext.NullTranslations(), newstyle=True)
     env.filters["longdate"] = _longdate
     env.globals["once"] = _Once()
     env.globals["content_security_policy"] = headers.META_POLICY
@@ -131,15 +136,19 @@ class Renderer:
     the static files. A condition's pages are made from that condition alone besides these."""
 
     def __init__(self, site: Site, glossary: tuple[GlossaryTerm, ...], templates_dir: Path, static_dir: Path,
-                 pdf_papers: tuple = (), bytecode_dir: Path | None = None, today: dt.date | None = None):
+                 pdf_papers: tuple = (), bytecode_dir: Path | None = None, today: dt.date | None = None,
+                 locales: Path | None = None):
         """`pdf_papers`: the pdf.Paper sizes the build makes sheet PDFs in, so pages link them;
         empty when it makes none. `bytecode_dir`: where Jinja may keep compiled templates.
-        `today`: a page past its review date says so (default: today)."""
+        `today`: a page past its review date says so (default: today). `locales`: the folder
+        of interface-text catalogs (i18n.py); none: the templates' own words."""
         self.site, self.glossary = site, glossary
         self.today = today or dt.date.today()
         self.pdf_papers = tuple(pdf_papers)
         self.templates_dir = templates_dir
-        self.env = make_env(templates_dir, bytecode_dir)
+        self.catalog = i18n.catalog_path(locales, site.language) if locales else None
+        self.env = make_env(templates_dir, bytecode_dir,
+                            i18n.translations(locales, site.language) if locales else None)
         self.assets = load_assets(static_dir)
 
     def _context(self, out_path: str, rel: str | None) -> dict:

@@ -26,7 +26,8 @@ def render_key(renderer: Renderer) -> str:
     """Everything a condition's pages are made from besides its own folder."""
     assets = sorted((a.name, a.path) for a in renderer.assets.values())   # paths hold the content hash
     # today: a page past its review date says so; every page is made again once a day for it.
-    return digest(code_version(), tree_digest(renderer.templates_dir), repr(assets), repr(renderer.pdf_papers),
+    catalog = renderer.catalog.read_bytes() if renderer.catalog and renderer.catalog.is_file() else b""
+    return digest(code_version(), tree_digest(renderer.templates_dir), catalog, repr(assets), repr(renderer.pdf_papers),
                   repr(renderer.site), repr(renderer.glossary), repr(renderer.today))
 
 
