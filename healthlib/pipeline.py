@@ -13,7 +13,7 @@ import gc
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .content import editorial, governance
+from .content import editorial, governance, languages
 from .speed import incremental
 from .speed.cache import Store
 from .errors import BuildError, Problems
@@ -21,6 +21,7 @@ from .util.hashing import digest
 from .content.load import CONDITION_FILE, load_condition, load_shared
 from .content.model import Condition, Library, Made, Site
 from .content.related import check_related
+from .publish import alternates
 from .publish.render import Renderer
 from .publish.search import SearchIndex
 from .output.write import Writer
@@ -64,6 +65,18 @@ class Gathered:
     renderer: Renderer | None   # None when the site settings or glossary have errors
     library_pages: list = field(default_factory=list)   # the A-Z index, 404, sitemap, robots.txt
     left_out: list[str] = field(default_factory=list)   # drafts left out (gather's `drafts=False`)
+    editions: list["Gathered"] = field(default_factory=list)   # each language folder's (the main one's only)
+    edition: languages.Edition | None = None
+    key: str = ""                # what all its conditions' pages share (incremental.render_key ...)
+
+    @property
+    def languages(self) -> list["Gathered"]:
+        """The main language's, then each language folder's."""
+        return [self, *self.editions]
+
+    @property
+    def renderers(self) -> dict[str, Renderer]:
+        return {g.edition.language: g.renderer for g in self.languages if g.renderer is not None}
 
 
 @dataclass
@@ -76,13 +89,15 @@ class BuildResult:
 
 
 def make_condition(folder: Path, content: Path, base: Path, renderer: Renderer | None,
-                   keep_model: bool = False, titles: dict[str, str] | None = None, site: Site | None = None) -> Made:
+                   keep_model: bool = False, titles: dict[str, str] | None = None, site: Site | None = None,
+                   translated: bool = False) -> Made:
     """One condition folder: its listing, problems and pages (none when it has errors, or
     without a renderer). `titles`: every condition's title by slug; a condition that lists
     related conditions shows theirs, so without them its pages wait (with_related). `site`: the
-    settings its rules read (the review cycle)."""
+    settings its rules read (the review cycle) and its language; `translated`: it is in a
+    language folder."""
     problems = Problems(base)
-    condition = load_condition(folder, content, problems)
+    condition = load_condition(folder, content, problems, site.language if site else "en", translated)
     if condition is not None and site is not None:
         governance.condition_problems(site, condition, problems)
     if condition is None or renderer is None or (condition.related and titles is None):
@@ -110,32 +125,119 @@ def _no_cycle_collector():
 
 
 def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str | None = None,
-           papers: tuple = (), current=lambda path: None, renderer: Renderer | None = None,
+           papers: tuple = (), current=lambda path: None, renderers: dict[str, Renderer] | None = None,
            keep_models: bool = False, render: bool = True, drafts: bool = True,
            today: dt.date | None = None) -> Gathered:
-    """Read, validate and render every condition, never raising: problems are collected.
-    `store`: earlier results to reuse (incremental.py); `current`: the site's bytes as they are;
-    `renderer`: one to reuse (serve), when nothing but condition folders changed; `render`:
-    False to load and check the models only (no pages); `drafts`: False to leave drafts out, with
-    their problems (Gathered.left_out names them); `today`: the day review dates are compared with."""
+    """Read, validate and render every condition of every language, never raising: problems are
+    collected. `store`: earlier results to reuse (incremental.py); `current`: the site's bytes as
+    they are; `renderers`: the last gather's (Gathered.renderers) to reuse (serve), when nothing
+    but condition folders changed; `render`: False to load and check the models only (no pages);
+    `drafts`: False to leave drafts out, with their problems (Gathered.left_out names them);
+    `today`: the day review dates are compared with. The main language's Gathered holds each
+    language folder's in `editions` (content/languages.py)."""
     problems = Problems(project.root)
-    site, glossary, folders = load_shared(project.content, project.site_file, problems)
-    shared_errors = bool(problems.errors)     # an editorial page's errors do not stop the conditions' checks
-    site, editorial_pages = editorial.load_pages(project.content, site, {f.name for f in folders}, problems)
-    if base_url:
-        site = replace(site, base_url=base_url)
-    if shared_errors:
-        return Gathered(Library(site, (), glossary, editorial_pages), problems, [], None)
-    store = store or Store(None)
-    if render and renderer is None:
+    main = _read_shared(project, None, problems, base_url)
+    if not main.ok:
+        return Gathered(Library(main.site, (), main.glossary, main.pages), problems, [], None, edition=main.edition)
+    shared = [main, *(_read_shared(project, e, problems, base_url, main.site)
+                      for e in languages.editions(project.content, main.site, problems)[1:])]
+    versions, read = _versions(project, shared), list(problems.items)
+    options = dict(jobs=jobs, papers=papers, current=current, keep_models=keep_models, render=render,
+                   drafts=drafts, today=today, store=store or Store(None), renderers=renderers or {})
+    gathered = _gather_languages(project, shared, versions, problems, options)
+    published = _versions(project, shared, gathered)
+    if not drafts and published != versions and not problems.errors:
+        problems = Problems(project.root)     # made again without links to the drafts left out
+        problems.extend(read)
+        gathered = _gather_languages(project, shared, published, problems, options)
+    if render and not problems.errors:
+        _library_pages(gathered, options["store"], current)
+    first = gathered[0]
+    first.editions, first.problems = gathered[1:], problems
+    return first
+
+
+def _gather_languages(project: Project, shared: list[_Shared], versions: alternates.Versions, problems: Problems,
+                      options: dict) -> list[Gathered]:
+    """Every language's conditions, the main language's first (a translation's stale notice needs them)."""
+    gathered = [_gather_edition(project, shared[0], problems, alternates.Place(versions=versions), **options)]
+    sources = _sources(project, gathered[0], shared[1:], problems)
+    place = functools.partial(alternates.Place, versions=versions, sources=sources,
+                              main_language=shared[0].site.language)
+    return gathered + [_gather_edition(project, one, problems, place(prefix=one.edition.prefix), **options)
+                       for one in shared[1:] if one.ok]
+
+
+@dataclass
+class _Shared:
+    """What every condition of one language is made with: its settings, glossary and editorial pages."""
+
+    edition: languages.Edition
+    site: Site
+    glossary: tuple
+    folders: list[Path]
+    pages: tuple
+    ok: bool = True       # no errors in the settings or glossary (an editorial page's do not stop the conditions)
+
+
+def _read_shared(project: Project, edition: languages.Edition | None, problems: Problems, base_url: str | None,
+                 main: Site | None = None) -> _Shared:
+    errors = len(problems.errors)
+    if edition is None:
+        site, glossary, folders = load_shared(project.content, project.site_file, problems)
+        site = replace(site, base_url=base_url) if base_url else site
+        edition = languages.Edition(site.language, project.content)
+    else:
+        site = languages.load_site(edition, main, problems)
+        site, glossary, folders = load_shared(edition.content, None, problems, site=site)
+    ok = len(problems.errors) == errors
+    site, pages = editorial.load_pages(edition.content, site, {f.name for f in folders}, problems)
+    return _Shared(edition, site, glossary, folders, pages, ok)
+
+
+def _versions(project: Project, shared: list[_Shared], gathered: list[Gathered] = ()) -> alternates.Versions:
+    """The library's languages and each one's pages: its condition folders and published editorial
+    pages; with `gathered`, the conditions it publishes (drafts left out)."""
+    langs = tuple(alternates.language(one.edition.language, one.edition.prefix, project.catalogs) for one in shared)
+    left_out = {g.edition.language: set(g.left_out) for g in gathered}
+    have = [frozenset({f.name for f in one.folders} - left_out.get(one.edition.language, set())
+                      | {p.slug for p in one.pages if p.status == "published"}) for one in shared]
+    return alternates.Versions(langs, tuple(have))
+
+
+def _sources(project: Project, main: Gathered, translated: list[_Shared], problems: Problems):
+    """Each translated condition's main-language page as it is now (its version and date), by slug;
+    a translation of no main-language condition is an error."""
+    listings = {m.listing.slug: m.listing for m in main.made if m.listing is not None}
+    out = {}
+    for one in translated:
+        for folder in one.folders:
+            if folder.name in listings:
+                out.setdefault(folder.name, alternates.Source(languages.source_version(project.content / folder.name),
+                                                              listings[folder.name].modified))
+            elif not (project.content / folder.name).is_dir():
+                problems.error(folder, None, f"there is no condition '{folder.name}' in the library's main "
+                               f"language (content/{folder.name}/) for this to be a translation of. Name the "
+                               "folder like the condition it translates.")
+    return tuple(sorted(out.items()))
+
+
+def _gather_edition(project: Project, shared: _Shared, problems: Problems, place: alternates.Place, *, store,
+                    jobs, papers, current, renderers, keep_models, render, drafts, today) -> Gathered:
+    """One language's conditions: read, checked and rendered (gather)."""
+    site, glossary, folders, edition = shared.site, shared.glossary, shared.folders, shared.edition
+    renderer = renderers.get(edition.language)
+    if render and (renderer is None or renderer.place != place):
         renderer = Renderer(site, glossary, project.templates, project.static, papers,
-                            store.templates_dir() if isinstance(store, Store) else None, today, project.catalogs)
-    make = functools.partial(make_condition, content=project.content, base=project.root, renderer=renderer,
-                             keep_model=keep_models, site=site)
-    shared = digest(incremental.render_key(renderer) if renderer else "models only", repr(site), str(project.root),
-                    str(project.content))
+                            store.templates_dir() if isinstance(store, Store) else None, today, project.catalogs,
+                            place)
+    renderer = renderer if render else None
+    make = functools.partial(make_condition, content=edition.content, base=project.root, renderer=renderer,
+                             keep_model=keep_models, site=site, translated=edition.translated)
+    key = digest(incremental.render_key(renderer) if renderer else "models only", repr(site), str(project.root),
+                 str(edition.content))
     with _no_cycle_collector():
-        made = incremental.make_all(folders, make, store, shared, current, jobs)
+        made = incremental.make_all(folders, make, store, key, current, jobs)
     left_out: list[str] = []
     all_folders = folders     # `related:` may name a draft: it exists, and is left out of the pages
     if not drafts:
@@ -143,21 +245,27 @@ def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str 
     for result in made:
         problems.extend(result.problems)
     listings = [m.model or m.listing for m in made if m.listing is not None]
-    check_related(listings, [folder.name for folder in all_folders], problems, project.content, CONDITION_FILE)
+    check_related(listings, [folder.name for folder in all_folders], problems, edition.content, CONDITION_FILE)
     if renderer is not None and not problems.errors:
         with _no_cycle_collector():
-            made = with_related(made, folders, make, store, shared, current, jobs, problems)
-    library = Library(site, tuple(sorted(listings, key=lambda c: (c.title.lower(), c.slug))), glossary,
-                      editorial_pages)
-    gathered = Gathered(library, problems, made, renderer, left_out=left_out)
-    if renderer is not None and not problems.errors:
-        html_paths = [path for m in made for path, _ in m.pages or ()]
+            made = with_related(made, folders, make, store, key, current, jobs, problems)
+    library = Library(site, tuple(sorted(listings, key=lambda c: (c.title.lower(), c.slug))), glossary, shared.pages)
+    return Gathered(library, problems, made, renderer, left_out=left_out, edition=edition, key=key)
+
+
+def _library_pages(gathered: list[Gathered], store, current) -> None:
+    """Each language's A-Z, editorial, search and 404 pages; the main language's sitemap lists
+    every language's pages."""
+    html_paths = [path for g in gathered for m in g.made for path, _ in m.pages or ()]
+    others = tuple((g.edition.prefix, g.library) for g in gathered[1:])
+    for g in gathered:
+        own = [path for m in g.made for path, _ in m.pages or ()]
+        paths, more = (html_paths, others) if not g.edition.translated else ([], ())
         pages = incremental.make_once(
-            digest(shared, "library pages", repr([m.listing for m in made]), repr(html_paths),
-                   repr(editorial_pages)),
-            lambda: Made(None, [], renderer.library_pages(library, html_paths)), store, current)
-        gathered.library_pages = [(path, data, pages.reused) for path, data in pages.pages]
-    return gathered
+            digest(g.key, "library pages", repr([m.listing for m in g.made]), repr(own), repr(g.library.pages),
+                   repr(paths if more else ()), repr(more)),
+            lambda: Made(None, [], g.renderer.library_pages(g.library, paths, more)), store, current)
+        g.library_pages = [(path, data, pages.reused) for path, data in pages.pages]
 
 
 def with_related(made: list[Made], folders: list[Path], make, store, shared: str, current, jobs,
@@ -180,8 +288,9 @@ def with_related(made: list[Made], folders: list[Path], make, store, shared: str
 
 def site_files(gathered: Gathered) -> list[tuple[str, bytes, bool]]:
     """Every file of the site but the PDFs: (path, bytes, whether the current site has these bytes)."""
-    out = [(path, data, made.reused) for made in gathered.made for path, data in made.pages or ()]
-    return out + gathered.library_pages + [(path, data, False) for path, data in gathered.renderer.static_files()]
+    out = [(path, data, made.reused) for g in gathered.languages for made in g.made for path, data in made.pages or ()]
+    out += [file for g in gathered.languages for file in g.library_pages]
+    return out + [(path, data, False) for path, data in gathered.renderer.static_files()]
 
 
 def load(project: Project) -> tuple[Library, Problems]:
@@ -192,9 +301,11 @@ def load(project: Project) -> tuple[Library, Problems]:
     return gathered.library, gathered.problems
 
 
-def condition_model(project: Project, slug: str) -> Condition | None:
+def condition_model(project: Project, slug: str, edition: languages.Edition | None = None) -> Condition | None:
     """One condition's whole model, loaded again from its folder (a build keeps only listings)."""
-    return load_condition(project.content / slug, project.content, Problems(project.root))
+    content = edition.content if edition else project.content
+    return load_condition(content / slug, content, Problems(project.root), edition.language if edition else "en",
+                          bool(edition and edition.translated))
 
 
 def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str | None = None,
@@ -225,10 +336,11 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
         for path, data, reused in files:
             writer.add(path, data, reused)
         library = gathered.library
-        if papers:
-            writer.add_all(sheets.sheet_pdfs(library.conditions, writer.files, library.site.base_url,
+        for g in gathered.languages if papers else ():
+            writer.add_all(sheets.sheet_pdfs(g.library.conditions, writer.files, library.site.base_url,
                                              caches / "pdf" if cache_dir else project.pdf_cache, gathered.problems,
-                                             functools.partial(condition_model, project), jobs))
+                                             functools.partial(condition_model, project, edition=g.edition), jobs,
+                                             prefix=g.edition.prefix))
         writer.commit()
     finally:
         store.flush()   # what was worked out is kept even when the build fails

@@ -15,12 +15,15 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from ..errors import Problems
-from .model import STATUSES, Change, Condition, Library, SignOff, Site
+from .model import STATUSES, Change, Condition, Library, SignOff, Site, Translation
 from .sources import parse_yaml, read_text
 
 CONDITION_FILE = "condition.yaml"     # load.CONDITION_FILE (load imports this module)
 SITE_SETTINGS = ("demonstration", "review_cycle_years", "feedback", "required_pages")
-CONDITION_SETTINGS = ("status", "sign_off", "changes")
+CONDITION_SETTINGS = ("status", "sign_off", "changes", "translation")
+TRANSLATION_SETTINGS = ("source_version", "source_reviewed", "translated_by", "clinical_check", "cultural_check")
+PENDING = "pending"      # a check of a translation not done yet
+VERSION = re.compile(r"^[0-9a-f]{7,64}$")
 DOCS = "docs/content-format.md"
 EMAIL = re.compile(r"^[^@\s:/?#]+@[^@\s:/?#]+\.[^@\s:/?#]+$")
 
@@ -93,9 +96,38 @@ def _changes(f) -> tuple[Change, ...]:
     return tuple(change for change, _ in out)
 
 
-def condition_settings(f) -> dict:
+def condition_settings(f, translated: bool = False) -> dict:
     """The Condition fields of CONDITION_SETTINGS, each checked where it is written."""
-    return {"status": status_setting(f), "sign_off": _sign_off(f), "changes": _changes(f)}
+    return {"status": status_setting(f), "sign_off": _sign_off(f), "changes": _changes(f),
+            "translation": _translation(f, translated)}
+
+
+def _translation(f, translated: bool) -> Translation | None:
+    """`translation:` where a translated page came from and who made and checked it (docs/translations.md)."""
+    if not translated:
+        if "translation" in f.data:
+            f.error("translation", "'translation' belongs only in a language folder's conditions "
+                    "(content/<language>/<condition>/); this page is in the library's main language. Remove it.")
+        return None
+    if "translation" not in f.data:
+        f.problems.error(f.doc.path, f.line(), "'translation' is missing. A translated page says where it came "
+                         f"from: add 'translation:' with {', '.join(TRANSLATION_SETTINGS)} (docs/translations.md).")
+        return None
+    g = f.group("translation", f"a group with {', '.join(TRANSLATION_SETTINGS)}")
+    if g is None:
+        return None
+    g.known(TRANSLATION_SETTINGS)
+    version = g.text("source_version", what="the main-language version it was made from, as 'check' prints it")
+    if version is not None and not VERSION.match(version):
+        g.error("source_version", f"'source_version' must be the version 'check' prints, like 3f9a2c1d7b4e; "
+                f"got '{version}'.")
+        version = None
+    reviewed = g.date("source_reviewed")
+    people = [g.text(name, what=f"names or roles, or '{PENDING}'")
+              for name in ("translated_by", "clinical_check", "cultural_check")]
+    if version is None or reviewed is None or None in people:
+        return None
+    return Translation(version, reviewed, *people, line=g.line("source_version"))
 
 
 # ------------------------------------------------------------------ rules

@@ -130,6 +130,18 @@ class Change:
     summary: str
 
 
+@dataclass(frozen=True)
+class Translation:
+    """Where a translated condition came from (its condition.yaml `translation:`; languages.py)."""
+
+    source_version: str      # the main-language folder's version it was made from (languages.source_version)
+    source_reviewed: dt.date  # that version's last_reviewed, for readers
+    translated_by: str       # names or roles
+    clinical_check: str      # who checked it clinically, or "pending"
+    cultural_check: str      # who checked it culturally and linguistically, or "pending"
+    line: int | None = field(default=None, compare=False)   # of source_version, in condition.yaml
+
+
 STATUSES = ("published", "draft")    # a draft is checked and previewed, never published
 
 
@@ -186,6 +198,8 @@ class Condition(Listing):
     faq: tuple[FaqEntry, ...] = ()
     folder: Path | None = None
     sign_off: SignOff | None = None
+    language: str = "en"                    # BCP 47 code of the text (the library's or its language folder's)
+    translation: Translation | None = None  # set in a language folder's conditions only
 
     # Each file's parsed YAML (sources.Doc) and its other texts by line (a section's Markdown):
     # where checks find what an editor wrote, read when a check needs a line.
@@ -241,6 +255,7 @@ class Site:
     name: str = "Health Library"
     base_url: str = "/"
     language: str = "en"
+    locale: str = ""             # CLDR locale for dates ('en-US', 'en-GB'); "" is the language's own
     organisation: str = ""
     contact: str = ""
     description: str = ""
@@ -255,6 +270,10 @@ class Site:
     feedback: str = ""                 # a mailto: address or a form's https:// address
     required_pages: tuple[str, ...] = ("about", "how-we-write", "privacy", "accessibility", "contact")
     footer: tuple[tuple[str, str], ...] = ()    # (address, title) of each editorial page, in order
+
+    @property
+    def date_locale(self) -> str:
+        return self.locale or self.language
 
 
 @dataclass(frozen=True)

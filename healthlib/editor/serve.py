@@ -58,7 +58,7 @@ class Preview:
         self.files: dict[str, bytes] = {}       # what the folder holds: the last good build
         self.errors: list[Problem] = []         # why the latest sources could not be built
         self.store = MemoryStore()
-        self.renderer: Renderer | None = None
+        self.renderers: dict[str, Renderer] = {}    # each language's, from the last good build
         self.dirty: set[str] | None = None      # condition folders to reload; None: everything
         self.generation = 0                     # how many times browsers were told to reload
 
@@ -91,10 +91,10 @@ class Preview:
 
     def rebuild(self) -> Outcome:
         started = time.perf_counter()
-        whole = self.dirty is None or self.renderer is None
+        whole = self.dirty is None or not self.renderers
         self.store.dirty, self.store.used = self.dirty, set()
         gathered = gather(self.project, self.store, current=self.files.get,
-                          renderer=None if whole else self.renderer)
+                          renderers=None if whole else self.renderers)
         try:
             if gathered.problems.errors:
                 raise BuildError(gathered.problems.items)
@@ -116,7 +116,7 @@ class Preview:
             return outcome
         had_errors = bool(self.errors)
         self.store.prune()
-        self.renderer, self.files = gathered.renderer, writer.files
+        self.renderers, self.files = gathered.renderers, writer.files
         self.dirty, self.errors = set(), []
         outcome = Outcome(changed=sorted(changed.keys() | removed), warnings=gathered.problems.sorted(),
                           whole=whole, seconds=time.perf_counter() - started,

@@ -28,7 +28,7 @@ def render_key(renderer: Renderer) -> str:
     # today: a page past its review date says so; every page is made again once a day for it.
     catalog = renderer.catalog.read_bytes() if renderer.catalog and renderer.catalog.is_file() else b""
     return digest(code_version(), tree_digest(renderer.templates_dir), catalog, repr(assets), repr(renderer.pdf_papers),
-                  repr(renderer.site), repr(renderer.glossary), repr(renderer.today))
+                  repr(renderer.site), repr(renderer.glossary), repr(renderer.today), repr(renderer.place))
 
 
 @dataclass

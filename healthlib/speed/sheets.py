@@ -23,7 +23,7 @@ LONGEST = 3
 
 def sheet_pdfs(conditions: Sequence[Listing], files: Mapping[str, bytes], root_url: str,
                cache_dir: Path | None, problems: Problems, model_of: Callable[[str], Condition | None],
-               jobs: int | None = None) -> list[tuple[str, bytes]]:
+               jobs: int | None = None, prefix: str = "") -> list[tuple[str, bytes]]:
     """(site path, PDF bytes) for every paper of every condition's sheet, in library order.
 
     files     the site's files so far (the sheet pages and their stylesheets), by site path
@@ -32,10 +32,11 @@ def sheet_pdfs(conditions: Sequence[Listing], files: Mapping[str, bytes], root_u
     problems  gets a warning for each sheet longer than pdf.MAX_PAGES
     model_of  a condition's whole model by slug, for a long sheet's warning
     jobs      processes to make them in (None: every core)
+    prefix    the language's folder in the site ("es/"; "" for the main language)
     """
     root, styles = pdf.site_root(root_url), pdf.stylesheets(files)
     cache = pdf.Cache(cache_dir)
-    pages = [c.prep_url + "index.html" for c in conditions]
+    pages = [prefix + c.prep_url + "index.html" for c in conditions]
     keys = [[pdf.key(files[page], styles, root, paper) for paper in pdf.PAPERS] for page in pages]
     found = [[cache.get(k, paper) for k, paper in zip(ks, pdf.PAPERS)] for ks in keys]
     todo = [(i, p) for i, sheets in enumerate(found) for p, sheet in enumerate(sheets) if sheet is None]
@@ -61,7 +62,7 @@ def sheet_pdfs(conditions: Sequence[Listing], files: Mapping[str, bytes], root_u
         model = model_of(condition.slug) if long else None
         if model is not None:
             problems.warn(model.folder or model.slug, None, long_sheet(model, files[page], long))
-        out += [(condition.prep_url + s.paper.filename(condition.slug), s.data) for s in sheets]
+        out += [(prefix + condition.prep_url + s.paper.filename(condition.slug), s.data) for s in sheets]
     return out
 
 
