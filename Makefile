@@ -166,7 +166,7 @@ PYBABEL = $(VENV)/bin/pybabel
 LOCALE ?=
 
 i18n-extract: $(RUNTIME_STAMP)
-	$(PYBABEL) extract -F babel.cfg --add-location=file --sort-by-file --project healthlib \
+	$(PYBABEL) extract -F babel.cfg --add-location=file --sort-by-file --add-comments=Translators: --project healthlib \
 	    --copyright-holder healthlib -o $(POT) .
 
 i18n-update: i18n-extract

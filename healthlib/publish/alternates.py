@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from ..content.languages import direction, native_name
 from . import i18n
 
-# The language-help notice, in each language's own words; translators write it about their language.
+# The language-help notice, in each language's own words, after the language's name ("Español: ...").
+# Translators: say that this information is available in YOUR language (Spanish: "esta información está disponible en español"); start as a sentence goes on after "Name: ".
 HELP = i18n.N_("this information is available in English")
 ALWAYS = ("index.html", "404.html", "search/index.html")    # pages every language has (render.py)
 
