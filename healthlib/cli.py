@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import BuildError
+from .errors import BuildError, Problems
 from .content.load import as_base_url, base_url_problem
 from .pipeline import Project, build
 
@@ -70,10 +70,20 @@ def cmd_new(args) -> int:
     from .editor import scaffold
     project = _project(args)
     try:
-        folder = scaffold.create(project.content, args.slug)
+        if args.language:
+            from .content.load import load_site
+            main = load_site(project.site_file, Problems()).language
+            folder = scaffold.translate(project.content, args.slug, args.language, main)
+        else:
+            folder = scaffold.create(project.content, args.slug)
     except scaffold.Refused as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if args.language:
+        print(f"Created {folder}: a draft copy of {project.content.name}/{args.slug}/ to translate, with its "
+              "'translation:' block. Translate every file, fill in the block, then set 'status: published'.")
+        print("Run 'python build.py check' (or 'make check') to see what is still to do (docs/translations.md).")
+        return 0
     print(f"Created {folder} with {len(scaffold.files())} files, every setting in place and empty.")
     print("Fill them in, then run 'python build.py check' (or 'make check') to see what is still to write.")
     return 0
@@ -154,6 +164,9 @@ def parser() -> argparse.ArgumentParser:
 
     n = sub.add_parser("new", help="start a new condition: a folder with every file and setting to fill in")
     n.add_argument("slug", help="the folder name, which is also the web address, e.g. kidney-stones")
+    n.add_argument("--language", metavar="CODE", default=None,
+                   help="start a translation of the condition <slug> into this language (e.g. es, pt-BR): "
+                        "content/CODE/<slug>/ (docs/translations.md)")
     _source_folders(n, templates=False)
     n.set_defaults(func=cmd_new)
 

@@ -21,7 +21,7 @@ from .util.hashing import digest
 from .content.load import CONDITION_FILE, load_condition, load_shared
 from .content.model import Condition, Library, Made, Site
 from .content.related import check_related
-from .publish import alternates
+from .publish import alternates, i18n
 from .publish.render import Renderer
 from .publish.search import SearchIndex
 from .output.write import Writer
@@ -141,6 +141,7 @@ def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str 
         return Gathered(Library(main.site, (), main.glossary, main.pages), problems, [], None, edition=main.edition)
     shared = [main, *(_read_shared(project, e, problems, base_url, main.site)
                       for e in languages.editions(project.content, main.site, problems)[1:])]
+    shared = [one for one in shared if one.ok]    # a language whose settings have errors is not made, nor linked
     versions, read = _versions(project, shared), list(problems.items)
     options = dict(jobs=jobs, papers=papers, current=current, keep_models=keep_models, render=render,
                    drafts=drafts, today=today, store=store or Store(None), renderers=renderers or {})
@@ -150,7 +151,7 @@ def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str 
         problems = Problems(project.root)     # made again without links to the drafts left out
         problems.extend(read)
         gathered = _gather_languages(project, shared, published, problems, options)
-    if render and not problems.errors:
+    if render:     # with errors too: `check` then finds the links to them on the pages it made
         _library_pages(gathered, options["store"], current)
     first = gathered[0]
     first.editions, first.problems = gathered[1:], problems
@@ -165,7 +166,7 @@ def _gather_languages(project: Project, shared: list[_Shared], versions: alterna
     place = functools.partial(alternates.Place, versions=versions, sources=sources,
                               main_language=shared[0].site.language)
     return gathered + [_gather_edition(project, one, problems, place(prefix=one.edition.prefix), **options)
-                       for one in shared[1:] if one.ok]
+                       for one in shared[1:]]
 
 
 @dataclass
@@ -190,6 +191,11 @@ def _read_shared(project: Project, edition: languages.Edition | None, problems: 
     else:
         site = languages.load_site(edition, main, problems)
         site, glossary, folders = load_shared(edition.content, None, problems, site=site)
+        catalog = i18n.catalog_path(project.catalogs, edition.language)
+        if not catalog.is_file():     # its pages would show every interface word in English
+            problems.error(catalog, None, f"the language '{edition.language}' has no catalog of the interface's "
+                           f"words. Run 'make i18n-init LOCALE={i18n.locale_name(edition.language)}' and translate "
+                           "it (docs/translations.md).")
     ok = len(problems.errors) == errors
     site, pages = editorial.load_pages(edition.content, site, {f.name for f in folders}, problems)
     return _Shared(edition, site, glossary, folders, pages, ok)

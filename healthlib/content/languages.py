@@ -73,6 +73,8 @@ def native_name(code: str) -> str:
 
 def _folder_problem(name: str, main: str) -> str | None:
     locale = locale_of(name)
+    if locale is None and locale_of(name.replace("_", "-")) is not None:
+        return f"write the language code '{name}' as '{bcp47(locale_of(name.replace('_', '-')))}' (rename the folder)."
     if locale is None:
         return (f"this folder has a {SITE_FILE}, so it is a language folder, but '{name}' is not a "
                 "language code. Name it by its language's code, such as 'es', 'ar' or 'pt-BR' "

@@ -15,6 +15,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+from dataclasses import replace
+
+from . import translations
 from ..content import editorial, governance
 from ..text import markup
 from ..errors import ERROR, WARNING, BuildError, Problem, Problems
@@ -152,8 +155,10 @@ class _FirstUses(HTMLParser):
 
 class Checker:
     def __init__(self, project: Project, library: Library, problems: Problems, pages: dict[str, bytes],
-                 today: dt.date):
+                 today: dt.date, prefix: str = ""):
+        """`prefix`: the language's folder in the site ("es/"), for a language folder's library."""
         self.project, self.library, self.problems, self.today = project, library, problems, today
+        self.prefix = prefix
         self.pages = pages
         self.html = {p: d.decode("utf-8") for p, d in pages.items() if p.endswith(".html")}
         self.anchors = {p: _anchors(h) for p, h in self.html.items()}
@@ -165,14 +170,15 @@ class Checker:
         self.unknown = {f.name for f in condition_folders(project.content)} - loaded \
             if project.content.is_dir() else set()
 
-    def run(self) -> None:
+    def run(self, pages=None) -> None:
+        """`pages`: the pages whose links to check (default: all)."""
         for condition in self.library.conditions:
-            page = f"{condition.slug}/index.html"
+            page = f"{self.prefix}{condition.slug}/index.html"
             if page in self.html:
                 self.sections(condition, self.html[page])
                 self.first_uses(condition, self.html[page])
             self.review(condition)
-        for page in sorted(self.anchors):
+        for page in sorted(self.anchors if pages is None else pages):
             self.links(page)
 
     # -- readability and length, on the text the reader meets (glossary meanings included)
@@ -184,7 +190,8 @@ class Checker:
             path = _section_file(condition, section_id)
             score = measure(blocks[section_id])
             line = condition.line_of(path.name, re.compile(r"^title:")) if path.suffix == ".md" else None
-            self.grade(SectionScore(condition.slug, section_id, self.problems.relative(path), score), path, line)
+            self.grade(SectionScore(self.prefix + condition.slug, section_id, self.problems.relative(path), score),
+                       path, line)
 
     def grade(self, scored: SectionScore, path: Path, line: int | None) -> None:
         """Keep a block's score, and warn where it is over the site's targets."""
@@ -193,6 +200,8 @@ class Checker:
         grades = [("Flesch–Kincaid", score.fk_grade, target.target_grade)]
         if target.smog_target is not None:
             grades.append(("SMOG", score.smog, target.smog_target))
+        if not self.library.site.language.lower().startswith("en"):
+            grades = []     # English formulas: another language's text is scored by its own (readability.py)
         for name, grade, limit in grades:
             if grade > limit:
                 self.problems.warn(path, line, f"this section reads at {name} grade {grade:.1f}; the "
@@ -243,7 +252,7 @@ class Checker:
 
     # -- links and #anchors
     def links(self, page: str) -> None:
-        slug = page.split("/", 1)[0]
+        slug = page.removeprefix(self.prefix).split("/", 1)[0]
         condition = next((c for c in self.library.conditions if c.slug == slug), None)
         base = self.library.site.base_url
         root = base if base.startswith(("http://", "https://")) else _HERE   # where `page` is published
@@ -259,7 +268,7 @@ class Checker:
     def _internal(self, href: str, target: str, fragment: str, path, line) -> None:
         if target == "" or target.endswith("/"):
             target += "index.html"
-        if target.split("/", 1)[0] in self.unknown:
+        if target.removeprefix(self.prefix).split("/", 1)[0] in self.unknown:
             return
         if target not in self.pages and f"{target}/index.html" not in self.pages:
             folder = target.split("/", 1)[0]
@@ -280,7 +289,8 @@ class Checker:
                 line = condition.line_of(name, href)
                 if line is not None:
                     return condition.folder / name, line
-        return editorial.written(self.library, page, href) or (f"{page} (from the templates)", None)
+        return editorial.written(self.library, page.removeprefix(self.prefix), href) or (
+            f"{page} (from the templates)", None)
 
 
 def run(project: Project, today: dt.date) -> Report:
@@ -292,15 +302,27 @@ def run(project: Project, today: dt.date) -> Report:
     except BuildError as exc:
         problems.extend(exc.problems)
         pages = {}
-    checker = Checker(project, library, problems, pages, today)
-    checker.run()
-    governance.check_problems(library, problems, today, project)
-    for page in library.pages:    # editorial pages are read by patients too: the same targets
-        score = measure(editorial.text_blocks(page))
-        checker.grade(SectionScore(editorial.FOLDER, page.slug, problems.relative(page.path), score), page.path,
-                      page.body.line)
-    return Report(problems.sorted(), checker.scores, sorted(set(checker.external), key=_link_key),
-                  len(library.conditions), library)
+    scores, external = [], []
+    prefixes = tuple(g.edition.prefix for g in gathered.editions)
+    for g in gathered.languages:     # the main language, then each language folder (languages.py)
+        own = replace(project, content=g.edition.content, site_file=g.edition.content / "site.yaml") \
+            if g.edition.translated else project
+        checker = Checker(own, g.library, problems, pages, today, g.edition.prefix)
+        checker.run([p for p in sorted(checker.anchors) if p.startswith(g.edition.prefix) and
+                     (g.edition.translated or not p.startswith(prefixes))])
+        governance.check_problems(g.library, problems, today, own)
+        for page in g.library.pages:    # editorial pages are read by patients too: the same targets
+            score = measure(editorial.text_blocks(page))
+            checker.grade(SectionScore(g.edition.prefix + editorial.FOLDER, page.slug, problems.relative(page.path),
+                                       score), page.path, page.body.line)
+        scores += checker.scores
+        external += checker.external
+    translations.catalog_problems(project.catalogs, project.templates,
+                                  [g.edition.language for g in gathered.editions], problems)
+    for g in gathered.editions:
+        translations.stale_problems(project.content, [(c, g.renderer.place.source(c.slug) if g.renderer else None)
+                                                      for c in g.library.conditions], problems)
+    return Report(problems.sorted(), scores, sorted(set(external), key=_link_key), len(library.conditions), library)
 
 
 def _link_key(link: ExternalLink):
