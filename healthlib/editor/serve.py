@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import httpserver, netutil, web
 
-from ..content import editorial
+from ..content import editorial, languages
 from ..errors import BuildError, Problem
 from ..speed.incremental import MemoryStore
 from ..content.load import GLOSSARY_FILE
@@ -75,7 +75,9 @@ class Preview:
                 rel = Path(path).relative_to(content)
             except ValueError:
                 return None                      # templates, static files, site.yaml
-            if not rel.parts or rel.parts[0] in (GLOSSARY_FILE, editorial.FOLDER) or (
+            if rel.parts and languages.is_language_folder(content / rel.parts[0]):
+                rel = Path(*rel.parts[1:])       # a language folder: its files are laid out as content/'s
+            if not rel.parts or rel.parts[0] in (GLOSSARY_FILE, editorial.FOLDER, languages.SITE_FILE) or (
                     len(rel.parts) == 1 and Path(path).is_file()):
                 return None                      # the glossary, the editorial pages (or the whole folder) changed
             if not rel.parts[0].startswith((".", "_")):   # the build skips these folders
@@ -353,7 +355,7 @@ async def _serve(project: Project, out_dir: Path, host: str, port: int, say) -> 
     say(f"Preview: http://{shown}:{bound}/   (press Ctrl+C to stop)")
     if host not in LOOPBACK:
         say(f"warning: listening on {host}: other computers on the network can open the preview.")
-    watched = (project.content, project.templates, project.static)
+    watched = (project.content, project.templates, project.static, project.catalogs)
     watcher = Watcher([p for p in watched if p.is_dir()], [project.site_file])
     say(f"Watching {', '.join(p.name + '/' for p in watched)} and {project.site_file.name} for changes.")
     watcher.start(session.changed)

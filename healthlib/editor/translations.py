@@ -10,12 +10,12 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 
-from ..content import languages
 from ..content.load import CONDITION_FILE
 from ..errors import Problems
 from ..publish import alternates, i18n
 
 TAG = re.compile(r"<[^>]+>")
+VALUE = re.compile(r"%\(\w+\)s")
 PYTHON_CODE = Path(__file__).resolve().parent.parent    # healthlib/: the messages it marks with N_()
 
 
@@ -49,9 +49,11 @@ def catalog_problems(catalogs: Path, templates: Path, codes: list[str], problems
             elif not text:
                 problems.warn(path, message.lineno, f"'{message.id}' is not translated yet, so pages show it in "
                               "English. Write its translation on the msgstr line.")
-            elif sorted(TAG.findall(text)) != sorted(TAG.findall(message.id)):
+            elif sorted(TAG.findall(text)) != sorted(TAG.findall(message.id)) or \
+                    set(VALUE.findall(text)) != set(VALUE.findall(message.id)):
                 problems.warn(path, message.lineno, f"the translation of '{message.id}' does not have the same "
-                              "HTML tags as the message. Keep each tag (<strong>, <a href=\"%(href)s\">) as it is.")
+                              "HTML tags and values as the message. Keep each tag (<strong>, <a href=\"%(href)s\">) "
+                              "and each %(name)s as it is.")
         for msgid in sorted(used - {m.id for m in catalog if m.id}):
             problems.warn(path, None, f"'{msgid}' is used by the templates but is not in this catalog, so pages show "
                           "it in English. Run 'make i18n-update', then translate it.")
@@ -71,11 +73,3 @@ def stale_problems(main_content: Path, translated, problems: Problems) -> None:
                       f"set 'source_version: {source.version}' and 'source_reviewed' to that page's last_reviewed. "
                       "Until then the page says it may be out of date.")
 
-
-def language_codes(gathered) -> list[str]:
-    """The translated languages of a gathered library (pipeline.Gathered)."""
-    return [g.edition.language for g in gathered.editions]
-
-
-def native(code: str) -> str:
-    return languages.native_name(code)

@@ -42,13 +42,11 @@ class Versions:
     have: tuple[frozenset[str], ...] = ()
 
     def of(self, path: str) -> list[Language]:
-        """The languages that have the page at `path` (within a language's folder), in order."""
-        if len(self.languages) < 2:
-            return []
-        if path in ALWAYS:
-            return list(self.languages)
+        """The languages that have the page at `path` (within a language's folder), in order;
+        none when only one has it."""
         first = path.split("/", 1)[0]
-        return [lang for lang, have in zip(self.languages, self.have) if first in have]
+        langs = [lang for lang, have in zip(self.languages, self.have) if path in ALWAYS or first in have]
+        return langs if len(langs) > 1 else []
 
     @property
     def main(self) -> Language | None:
@@ -63,7 +61,7 @@ def sitemap_links(versions: Versions, path: str, absolute) -> list[tuple[str, st
         return []
     inner = path[len(own.prefix):]
     langs = versions.of(inner)
-    if len(langs) < 2:
+    if not langs:
         return []
     links = [(lang.code, absolute(lang.prefix + inner)) for lang in langs]
     return links + [("x-default", links[0][1])]     # the main language's, which every translation has
