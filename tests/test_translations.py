@@ -368,3 +368,30 @@ def test_a_language_added_by_an_editor_needs_no_code(tmp_path):
     assert page.html["lang"] == "pt-BR" and page.find(id="key-points").get_text() == "Pontos principais"
     assert page.select_one('.review time[datetime="2026-01-10"]').get_text() == "10 de janeiro de 2026"
     assert [a.get_text() for a in page.select(".language-switcher a")] == ["English", "Português (Brasil)"]
+
+
+# ------------------------------------------------------------------ the preview
+
+
+def test_the_preview_rebuilds_a_translation_when_its_file_or_its_main_language_page_changes(tmp_path):
+    from healthlib.editor.serve import Preview
+    lib = library_in(tmp_path)
+    preview = Preview(project_of(lib), tmp_path / "preview")
+    assert preview.rebuild().whole
+    path = lib / "content/fr" / SLUG / "what-it-is.md"
+    replace_in(path, "It is a common skin problem.", "C'est un problème de peau courant.")
+    assert preview.scope({path}) == {SLUG}
+    outcome = preview.apply({path})
+    assert not outcome.whole and f"fr/{SLUG}/index.html" in outcome.changed
+    assert "problème de peau" in (tmp_path / "preview" / f"fr/{SLUG}/index.html").read_text(encoding="utf-8")
+    assert not (tmp_path / "preview" / f"fr/{SLUG}/index.html").read_text().count("stale-note")
+    main = lib / "content" / SLUG / "symptoms.md"
+    replace_in(main, "sore", "very sore")
+    outcome = preview.apply({main})
+    assert f"fr/{SLUG}/index.html" in outcome.changed    # it is stale now: its page says so
+    assert "stale-note" in (tmp_path / "preview" / f"fr/{SLUG}/index.html").read_text(encoding="utf-8")
+    for whole in (lib / "content/fr/site.yaml", lib / "content/fr/glossary.yaml", lib / "locales/fr/LC_MESSAGES/messages.po"):
+        assert preview.scope({whole}) is None
+    files = {p.relative_to(tmp_path / "preview").as_posix() for p in (tmp_path / "preview").rglob("*.html")}
+    fresh = build(lib, tmp_path / "fresh")
+    assert files == {p.relative_to(fresh).as_posix() for p in fresh.rglob("*.html")}
