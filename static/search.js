@@ -54,8 +54,9 @@
 
   function said(count, query) {
     if (!count) return text("none", { query: query });
-    var found = text(count === 1 ? "one" : "other", { count: count, query: query });
-    return count > SHOWN ? text("more", { found: found, shown: SHOWN }) : found;
+    var lang = document.documentElement.lang;   // numbers as the page's language writes them
+    var found = text(count === 1 ? "one" : "other", { count: count.toLocaleString(lang), query: query });
+    return count > SHOWN ? text("more", { found: found, shown: SHOWN.toLocaleString(lang) }) : found;
   }
 
   async function run(query) {

@@ -395,3 +395,24 @@ def test_the_preview_rebuilds_a_translation_when_its_file_or_its_main_language_p
     files = {p.relative_to(tmp_path / "preview").as_posix() for p in (tmp_path / "preview").rglob("*.html")}
     fresh = build(lib, tmp_path / "fresh")
     assert files == {p.relative_to(fresh).as_posix() for p in fresh.rglob("*.html")}
+
+
+# ------------------------------------------------------------------ search in each language
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("path", "query", "first", "said"), [
+    ("/es/search/", "calcifilaxis", "/es/calciphylaxis/", "resultado"),
+    ("/search/", "calciphylaxis", "/calciphylaxis/", "result"),
+], ids=["es", "en"])
+def test_each_languages_search_finds_its_own_pages_and_speaks_its_language(browser, site_server, path, query,
+                                                                            first, said):
+    from browser import open_page
+    with open_page(browser, site_server + path) as page:
+        page.fill("#search-q", query)
+        page.press("#search-q", "Enter")
+        page.wait_for_function("() => /\\d/.test(document.querySelector('[data-search-status]').textContent)")
+        links = [a.get_attribute("href") for a in page.query_selector_all(".search-result__title a")]
+        status = page.inner_text("[data-search-status]")
+    assert links and all(link.endswith(first) for link in links), links
+    assert said in status and query in status, status

@@ -13,6 +13,7 @@ import jinja2
 import markupsafe
 
 from babel.dates import format_date
+from babel.numbers import format_decimal
 
 from . import alternates, headers, i18n, seo
 from ..content import languages
@@ -54,6 +55,15 @@ def _longdate(locale: str):
     def longdate(value) -> str:
         return format_date(value, "long", locale=locale)
     return longdate
+
+
+def _number(locale: str):
+    """The `number` filter: a number as the locale writes it (its digits and separators, CLDR)."""
+    locale = i18n.locale_name(locale)
+
+    def number(value) -> str:
+        return format_decimal(value, locale=locale)
+    return number
 
 
 class _Once:
@@ -113,6 +123,7 @@ def make_env(templates_dir: Path, bytecode_dir: Path | None = None,
     # newstyle: `_("… %(name)s", name=value)` escapes the value, as `{{ value }}` does.
     env.install_gettext_translations(translations or gettext.NullTranslations(), newstyle=True)
     env.filters["longdate"] = _longdate(locale)
+    env.filters["number"] = _number(locale)
     env.globals["once"] = _Once()
     env.globals["content_security_policy"] = headers.META_POLICY
     return env
