@@ -151,7 +151,7 @@ def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str 
         problems = Problems(project.root)     # made again without links to the drafts left out
         problems.extend(read)
         gathered = _gather_languages(project, shared, published, problems, options)
-    if render:     # with errors too: `check` then finds the links to them on the pages it made
+    if render and (keep_models or not problems.errors):   # `check` makes them anyway, to check the links to them
         _library_pages(gathered, options["store"], current)
     first = gathered[0]
     first.editions, first.problems = gathered[1:], problems

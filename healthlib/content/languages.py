@@ -130,10 +130,12 @@ def load_site(edition: Edition, main: Site, problems: Problems) -> Site:
 
 def source_version(folder: Path) -> str:
     """The version of a main-language condition folder a translation is made from: a digest of
-    its files' names and bytes (any change to the English page changes it)."""
+    its files' names and text (any change to the page changes it; line endings and a byte-order
+    mark do not, so a checkout on Windows gets the same version)."""
     parts: list[bytes | str] = []
     with os.scandir(folder) as scan:
         for entry in sorted(scan, key=lambda e: e.name):
             if entry.is_file() and not entry.name.startswith("."):
-                parts += [entry.name, Path(entry.path).read_bytes()]
+                data = Path(entry.path).read_bytes().removeprefix(b"\xef\xbb\xbf")
+                parts += [entry.name, data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")]
     return digest(*parts)[:VERSION_LENGTH]

@@ -259,4 +259,6 @@ class Renderer:
 
     def static_files(self) -> list[tuple[str, bytes]]:
         """The content-hashed assets and the hosts' _headers file."""
-        return [*((asset.path, asset.data) for asset in self.assets.values()), ("_headers", headers.headers_file())]
+        languages = tuple(lang.prefix for lang in self.place.versions.languages if lang.prefix)
+        return [*((asset.path, asset.data) for asset in self.assets.values()),
+                ("_headers", headers.headers_file(languages=languages))]

@@ -49,14 +49,15 @@ def lastmods(library: Library, others: tuple[tuple[str, Library], ...] = ()):
     (Condition.modified); library pages when any condition is. `others`: the other languages'
     (prefix, Library), whose pages are under their folder. (A condition's pages are under its
     own 'slug/': a dict finds it, so a sitemap of N pages takes N steps, not N x conditions.)"""
-    by_url = {prefix + c.url: c.modified for prefix, lib in (("", library), *others) for c in lib.conditions}
-    newest = max(by_url.values(), default=None)
+    languages = (("", library), *others)
+    by_url = {prefix + c.url: c.modified for prefix, lib in languages for c in lib.conditions}
+    newest = {prefix: max((c.modified for c in lib.conditions), default=None) for prefix, lib in languages}
     prefixes = tuple(prefix for prefix, _ in others)
 
     def lastmod(out_path: str) -> dt.date | None:
         prefix = next((p for p in prefixes if out_path.startswith(p)), "")
         folder, slash, _ = out_path[len(prefix):].partition("/")
-        return by_url.get(prefix + folder + "/", newest) if slash else newest
+        return by_url.get(prefix + folder + "/", newest[prefix]) if slash else newest[prefix]
     return lastmod
 
 
