@@ -416,3 +416,12 @@ def test_each_languages_search_finds_its_own_pages_and_speaks_its_language(brows
         status = page.inner_text("[data-search-status]")
     assert links and all(link.endswith(first) for link in links), links
     assert said in status and query in status, status
+
+
+def test_the_search_index_lists_its_languages_in_the_same_order_every_build():
+    from healthlib.publish import search
+    made = [b'{"version":"1","languages":{"es":{"page_count":1},"en":{"page_count":2}},"x":[]}',
+            b'{"version":"1","languages":{"en":{"page_count":2},"es":{"page_count":1}},"x":[]}']
+    steady = {search._steady(search.ENTRY, data) for data in made}
+    assert steady == {made[1]}     # Pagefind's own format, languages by code
+    assert search._steady("other.json", made[0]) == made[0]
