@@ -191,11 +191,11 @@ def _read_shared(project: Project, edition: languages.Edition | None, problems: 
     else:
         site = languages.load_site(edition, main, problems)
         site, glossary, folders = load_shared(edition.content, None, problems, site=site)
-        catalog = i18n.catalog_path(project.catalogs, edition.language)
-        if not catalog.is_file():     # its pages would show every interface word in English
-            problems.error(catalog, None, f"the language '{edition.language}' has no catalog of the interface's "
-                           f"words. Run 'make i18n-init LOCALE={i18n.locale_name(edition.language)}' and translate "
-                           "it (docs/translations.md).")
+    catalog = i18n.catalog_path(project.catalogs, edition.language)
+    if i18n.needs_catalog(edition.language) and not catalog.is_file():   # every interface word would be English
+        problems.error(catalog, None, f"the language '{edition.language}' has no catalog of the interface's "
+                       f"words. Run 'make i18n-init LOCALE={i18n.locale_name(edition.language)}' and translate "
+                       "it (docs/translations.md).")
     ok = len(problems.errors) == errors
     site, pages = editorial.load_pages(edition.content, site, {f.name for f in folders}, problems)
     return _Shared(edition, site, glossary, folders, pages, ok)

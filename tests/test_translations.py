@@ -425,3 +425,15 @@ def test_the_search_index_lists_its_languages_in_the_same_order_every_build():
     steady = {search._steady(search.ENTRY, data) for data in made}
     assert steady == {made[1]}     # Pagefind's own format, languages by code
     assert search._steady("other.json", made[0]) == made[0]
+
+
+def test_a_library_whose_main_language_is_not_english_uses_its_catalog_and_an_english_folder_needs_none(tmp_path):
+    lib = copy_tiny_library(tmp_path)
+    replace_in(lib / "site.yaml", "language: en", "language: fr")
+    assert any("the language 'fr' has no catalog" in e for e in build_errors(lib, tmp_path))
+    write_catalog(lib / "locales", "fr", {"Key points": "Points clés"})
+    add_language(lib, "en", {})
+    i18n.catalog_path(lib / "locales", "en").unlink()
+    site = build(lib, tmp_path / "again")
+    assert soup(site / f"{SLUG}/index.html").find(id="key-points").get_text() == "Points clés"
+    assert soup(site / "en/index.html").html["lang"] == "en"

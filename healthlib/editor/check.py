@@ -18,6 +18,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from dataclasses import replace
 
 from . import translations
+from ..publish import i18n
 from ..content import editorial, governance
 from ..text import markup
 from ..errors import ERROR, WARNING, BuildError, Problem, Problems
@@ -318,7 +319,8 @@ def run(project: Project, today: dt.date) -> Report:
         scores += checker.scores
         external += checker.external
     translations.catalog_problems(project.catalogs, project.templates,
-                                  [g.edition.language for g in gathered.editions], problems)
+                                  [g.edition.language for g in gathered.languages if g.edition and
+                                   i18n.needs_catalog(g.edition.language)], problems)
     for g in gathered.editions:
         translations.stale_problems(project.content, [(c, g.renderer.place.source(c.slug) if g.renderer else None)
                                                       for c in g.library.conditions], problems)

@@ -34,6 +34,11 @@ def locale_name(language: str) -> str:
         return language.replace("-", "_")
 
 
+def needs_catalog(language: str) -> bool:
+    """Whether pages in `language` need a catalog: every language but the message ids' own."""
+    return language.split("-")[0].lower() != SOURCE_LANGUAGE
+
+
 def catalog_path(locales: Path, language: str) -> Path:
     return locales / locale_name(language) / "LC_MESSAGES" / f"{DOMAIN}.po"
 
