@@ -84,10 +84,11 @@ def test_hreflang_alternates_are_reciprocal_with_a_full_set_and_x_default_on_eve
 
 def test_the_sitemap_lists_every_version_of_every_page_with_xhtml_alternates(tmp_path):
     site = build(library_in(tmp_path), tmp_path)
-    xml = BeautifulSoup((site / "sitemap.xml").read_text(encoding="utf-8"), "html.parser")
-    assert xml.urlset["xmlns:xhtml"] == "http://www.w3.org/1999/xhtml"
-    urls = {u.loc.get_text(): {l["hreflang"]: l["href"] for l in u.find_all("xhtml:link")}
-            for u in xml.find_all("url")}
+    import xml.etree.ElementTree as ET
+    from healthlib.publish import seo
+    ns = {"s": seo.SITEMAP_NS, "x": seo.XHTML_NS}
+    urls = {u.findtext("s:loc", namespaces=ns): {l.get("hreflang"): l.get("href") for l in u.findall("x:link", ns)}
+            for u in ET.parse(site / "sitemap.xml").getroot().findall("s:url", ns)}
     base = "https://example.org/library/"
     assert f"{base}fr/{SLUG}/" in urls and f"{base}fr/" in urls and f"{base}fr/search/" in urls
     expected = {"en": f"{base}{SLUG}/", "fr": f"{base}fr/{SLUG}/", "x-default": f"{base}{SLUG}/"}
