@@ -52,8 +52,10 @@ def _longdate(locale: str):
     """The `longdate` filter: a date as the locale writes it in a sentence (CLDR's long format)."""
     locale = i18n.locale_name(locale)
 
+    @functools.lru_cache(maxsize=4096)     # a library's pages share their dates
     def longdate(value) -> str:
         return format_date(value, "long", locale=locale)
+    longdate(dt.date(2000, 1, 1))      # CLDR's data for the locale is read here, before workers fork
     return longdate
 
 
@@ -64,6 +66,25 @@ def _number(locale: str):
     def number(value) -> str:
         return format_decimal(value, locale=locale)
     return number
+
+
+def _gettext(translations: gettext.NullTranslations):
+    """`_` and `gettext` for the templates: what Jinja's newstyle gettext does in an autoescaped
+    template (the translation is Markup, the values are escaped into it), with each message's
+    translation looked up once a build instead of through three calls a use."""
+    made: dict[str, tuple[markupsafe.Markup, markupsafe.Markup | None]] = {}
+
+    def gettext_(message: str, **values) -> markupsafe.Markup:
+        found = made.get(message)
+        if found is None:
+            text = markupsafe.Markup(translations.gettext(message))
+            found = made[message] = (text, None)
+        if values:
+            return found[0] % values
+        if found[1] is None:
+            found = made[message] = (found[0], found[0] % {})
+        return found[1]
+    return gettext_
 
 
 class _Once:
@@ -121,7 +142,9 @@ def make_env(templates_dir: Path, bytecode_dir: Path | None = None,
     )
     env.template_class = _Template
     # newstyle: `_("… %(name)s", name=value)` escapes the value, as `{{ value }}` does.
-    env.install_gettext_translations(translations or gettext.NullTranslations(), newstyle=True)
+    translations = translations or gettext.NullTranslations()
+    env.install_gettext_translations(translations, newstyle=True)
+    env.globals["_"] = env.globals["gettext"] = _gettext(translations)
     env.filters["longdate"] = _longdate(locale)
     env.filters["number"] = _number(locale)
     env.globals["once"] = _Once()
