@@ -147,7 +147,7 @@ def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str 
                    drafts=drafts, today=today, store=store or Store(None), renderers=renderers or {})
     gathered = _gather_languages(project, shared, versions, problems, options)
     published = _versions(project, shared, gathered)
-    if not drafts and published != versions and not problems.errors:
+    if len(shared) > 1 and not drafts and published != versions and not problems.errors:
         problems = Problems(project.root)     # made again without links to the drafts left out
         problems.extend(read)
         gathered = _gather_languages(project, shared, published, problems, options)
