@@ -164,9 +164,8 @@ def parser() -> argparse.ArgumentParser:
 
     n = sub.add_parser("new", help="start a new condition: a folder with every file and setting to fill in")
     n.add_argument("slug", help="the folder name, which is also the web address, e.g. kidney-stones")
-    n.add_argument("--language", metavar="CODE", default=None,
-                   help="start a translation of the condition <slug> into this language (e.g. es, pt-BR): "
-                        "content/CODE/<slug>/ (docs/translations.md)")
+    n.add_argument("--language", metavar="CODE", help="translate the condition <slug> into this language "
+                   "(es, pt-BR): content/CODE/<slug>/ (docs/translations.md)")
     _source_folders(n, templates=False)
     n.set_defaults(func=cmd_new)
 
