@@ -197,7 +197,9 @@ def _read_shared(project: Project, edition: languages.Edition | None, problems: 
                        f"words. Run 'make i18n-init LOCALE={i18n.locale_name(edition.language)}' and translate "
                        "it (docs/translations.md).")
     ok = len(problems.errors) == errors
-    site, pages = editorial.load_pages(edition.content, site, {f.name for f in folders}, problems)
+    taken = {f.name for f in folders} | ({f.name for f in project.content.iterdir() if languages.is_language_folder(f)}
+                                         if not edition.translated and project.content.is_dir() else set())
+    site, pages = editorial.load_pages(edition.content, site, taken, problems)
     return _Shared(edition, site, glossary, folders, pages, ok)
 
 

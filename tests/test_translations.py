@@ -438,3 +438,10 @@ def test_a_library_whose_main_language_is_not_english_uses_its_catalog_and_an_en
     site = build(lib, tmp_path / "again")
     assert soup(site / f"{SLUG}/index.html").find(id="key-points").get_text() == "Points clés"
     assert soup(site / "en/index.html").html["lang"] == "en"
+
+
+def test_an_editorial_page_named_like_a_language_folder_is_an_error(tmp_path):
+    lib = library_in(tmp_path)
+    (lib / "content/_pages/fr.md").write_text("---\ntitle: French\nsummary: A page.\n---\nText.\n", encoding="utf-8")
+    assert any(e.startswith("content/_pages/fr.md: the page 'fr' would have the same address as")
+               for e in build_errors(lib, tmp_path))
