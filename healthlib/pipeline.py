@@ -10,12 +10,13 @@ import contextlib
 import datetime as dt
 import functools
 import gc
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .content import editorial, governance, languages
 from .speed import incremental
-from .speed.cache import Store
+from .speed.cache import Store, folder_signature
 from .errors import BuildError, Problems
 from .util.hashing import digest
 from .content.load import CONDITION_FILE, load_condition, load_shared
@@ -221,13 +222,26 @@ def _sources(project: Project, main: Gathered, translated: list[_Shared], proble
     for one in translated:
         for folder in one.folders:
             if folder.name in listings:
-                out.setdefault(folder.name, alternates.Source(languages.source_version(project.content / folder.name),
+                out.setdefault(folder.name, alternates.Source(_source_version(project.content / folder.name),
                                                               listings[folder.name].modified))
             elif not (project.content / folder.name).is_dir():
                 problems.error(folder, None, f"there is no condition '{folder.name}' in the library's main "
                                f"language (content/{folder.name}/) for this to be a translation of. Name the "
                                "folder like the condition it translates.")
     return tuple(sorted(out.items()))
+
+
+_VERSIONS: dict[tuple, str] = {}     # source versions by folder signature: `serve` reads again only what changed
+
+
+def _source_version(folder: Path) -> str:
+    signature = folder_signature(folder)
+    # A file changed within the last two seconds may change again unseen in the same clock tick.
+    if signature is None or time.time_ns() - max((max(e[3], e[4]) for e in signature[2:]), default=0) < 2e9:
+        return languages.source_version(folder)
+    if signature not in _VERSIONS:
+        _VERSIONS[signature] = languages.source_version(folder)
+    return _VERSIONS[signature]
 
 
 def _gather_edition(project: Project, shared: _Shared, problems: Problems, place: alternates.Place, *, store,
