@@ -249,17 +249,20 @@ def _gather_edition(project: Project, shared: _Shared, problems: Problems, place
     """One language's conditions: read, checked and rendered (gather)."""
     site, glossary, folders, edition = shared.site, shared.glossary, shared.folders, shared.edition
     renderer = renderers.get(edition.language)
-    if render and (renderer is None or renderer.place != place):
+    if render and (renderer is None or renderer.place.key() != place.key()):
         renderer = Renderer(site, glossary, project.templates, project.static, papers,
                             store.templates_dir() if isinstance(store, Store) else None, today, project.catalogs,
                             place)
+    elif render:
+        renderer.place = place      # the same pages but for the main-language versions, keyed one by one (own)
     renderer = renderer if render else None
+    own = (lambda folder: repr(place.source(folder.name))) if edition.translated else None
     make = functools.partial(make_condition, content=edition.content, base=project.root, renderer=renderer,
                              keep_model=keep_models, site=site, translated=edition.translated)
     key = digest(incremental.render_key(renderer) if renderer else "models only", repr(site), str(project.root),
                  str(edition.content))
     with _no_cycle_collector():
-        made = incremental.make_all(folders, make, store, key, current, jobs)
+        made = incremental.make_all(folders, make, store, key, current, jobs, own)
     left_out: list[str] = []
     all_folders = folders     # `related:` may name a draft: it exists, and is left out of the pages
     if not drafts:
@@ -270,7 +273,7 @@ def _gather_edition(project: Project, shared: _Shared, problems: Problems, place
     check_related(listings, [folder.name for folder in all_folders], problems, edition.content, CONDITION_FILE)
     if renderer is not None and not problems.errors:
         with _no_cycle_collector():
-            made = with_related(made, folders, make, store, key, current, jobs, problems)
+            made = with_related(made, folders, make, store, key, current, jobs, problems, own)
     library = Library(site, tuple(sorted(listings, key=lambda c: (c.title.lower(), c.slug))), glossary, shared.pages)
     return Gathered(library, problems, made, renderer, left_out=left_out, edition=edition, key=key)
 
@@ -291,7 +294,7 @@ def _library_pages(gathered: list[Gathered], store, current) -> None:
 
 
 def with_related(made: list[Made], folders: list[Path], make, store, shared: str, current, jobs,
-                 problems: Problems) -> list[Made]:
+                 problems: Problems, own=None) -> list[Made]:
     """`made`, with the pages of the conditions that list related ones, made now that every
     title is known (their rendering's problems added to `problems`). Their key holds every
     title, so a title's change reaches them."""
@@ -300,7 +303,7 @@ def with_related(made: list[Made], folders: list[Path], make, store, shared: str
         return made
     titles = {m.listing.slug: m.listing.title for m in made if m.listing is not None}
     again = incremental.make_all([folders[i] for i in waiting], functools.partial(make, titles=titles), store,
-                                 digest(shared, "related", repr(sorted(titles.items()))), current, jobs)
+                                 digest(shared, "related", repr(sorted(titles.items()))), current, jobs, own)
     made = list(made)
     for i, result in zip(waiting, again):
         problems.extend(p for p in result.problems if p not in made[i].problems)

@@ -6,6 +6,7 @@ edition is tested as it is built (test_bundled_*)."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import re
 from pathlib import Path
 
@@ -445,3 +446,25 @@ def test_an_editorial_page_named_like_a_language_folder_is_an_error(tmp_path):
     (lib / "content/_pages/fr.md").write_text("---\ntitle: French\nsummary: A page.\n---\nText.\n", encoding="utf-8")
     assert any(e.startswith("content/_pages/fr.md: the page 'fr' would have the same address as")
                for e in build_errors(lib, tmp_path))
+
+
+def test_an_edit_to_a_main_language_page_remakes_its_translation_and_no_other(tmp_path, monkeypatch):
+    from healthlib.editor.serve import Preview
+    from healthlib.publish.render import Renderer
+    lib = copy_tiny_library(tmp_path)
+    shutil.copytree(lib / "content" / SLUG, lib / "content" / "other-condition")
+    replace_in(lib / "content/other-condition/condition.yaml", "title: Sample condition", "title: Other condition")
+    add_language(lib, "fr", {"Key points": "Points clés"}, slugs=(SLUG, "other-condition"))
+    preview = Preview(project_of(lib), tmp_path / "preview")
+    preview.rebuild()
+    made = []
+    real = Renderer.condition_pages
+    monkeypatch.setattr(Renderer, "condition_pages",
+                        lambda self, c, *a: made.append(self.place.prefix + c.slug) or real(self, c, *a))
+    main = lib / "content" / SLUG / "symptoms.md"
+    replace_in(main, "sore", "very sore")
+    outcome = preview.apply({main})
+    assert sorted(made) == sorted([SLUG, f"fr/{SLUG}"]), made
+    assert "stale-note" in (tmp_path / "preview" / f"fr/{SLUG}/index.html").read_text(encoding="utf-8")
+    assert "stale-note" not in (tmp_path / "preview" / "fr/other-condition/index.html").read_text(encoding="utf-8")
+    assert not outcome.errors

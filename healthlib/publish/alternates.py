@@ -84,6 +84,10 @@ class Place:
     sources: tuple[tuple[str, Source], ...] = ()    # a translation's conditions: slug -> its Source
     main_language: str = ""                # the library's main language (its name in a stale notice)
 
+    def key(self) -> str:
+        """What every page of the language is made from: not `sources`, each page's own (pipeline.py)."""
+        return repr((self.prefix, self.versions, self.main_language))
+
     @functools.cached_property
     def _sources(self) -> dict[str, Source]:
         return dict(self.sources)
