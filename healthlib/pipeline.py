@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .content import editorial, governance, languages
+from .content import care, editorial, governance, languages
 from .speed import incremental
 from .speed.cache import Store, folder_signature
 from .errors import BuildError, Problems
@@ -101,7 +101,8 @@ def make_condition(folder: Path, content: Path, base: Path, renderer: Renderer |
     condition = load_condition(folder, content, problems, site.language if site else "en", translated)
     if condition is not None and site is not None:
         governance.condition_problems(site, condition, problems)
-    if condition is None or renderer is None or (condition.related and titles is None):
+    cared = condition is not None and care.condition_problems(site or Site(), condition, problems)
+    if not cared or renderer is None or (condition.related and titles is None):
         return Made(condition and condition.listing(), problems.items, None, condition if keep_model else None)
     try:
         pages = renderer.condition_pages(condition, [(f"{r.slug}/", titles[r.slug]) for r in condition.related

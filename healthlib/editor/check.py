@@ -55,6 +55,8 @@ class Report:
     external: list[ExternalLink]
     conditions: int
     library: Library = field(repr=False, default=None)
+    sheets: dict[str, dict[str, int]] = field(default_factory=dict)   # slug -> paper label -> pages
+    sheets_note: str | None = None      # why the sheets' pages could not be counted (not --no-pdf)
 
     def final(self, strict: bool) -> list[Problem]:
         """The problems to show; in strict mode every warning counts as an error."""
@@ -294,20 +296,25 @@ class Checker:
             f"{page} (from the templates)", None)
 
 
-def run(project: Project, today: dt.date) -> Report:
-    """Check everything; write nothing."""
-    gathered = gather(project, keep_models=True, today=today)
+def run(project: Project, today: dt.date, pdfs: bool = True) -> Report:
+    """Check everything; write nothing but the PDF cache. `pdfs`: count each sheet's pages as the
+    build's PDFs have them (False: faster, not counted)."""
+    from ..publish import pdf
+    skipped = pdf.unavailable() if pdfs else None
+    gathered = gather(project, keep_models=True, today=today, papers=pdf.PAPERS if pdfs and not skipped else ())
     library, problems = gathered.library, gathered.problems
     try:
         pages = {path: data for path, data, _ in site_files(gathered)} if gathered.renderer else {}
     except BuildError as exc:
         problems.extend(exc.problems)
         pages = {}
-    scores, external = [], []
+    scores, external, counts = [], [], {}
     prefixes = tuple(g.edition.prefix for g in gathered.editions)
     for g in gathered.languages:     # the main language, then each language folder (languages.py)
         own = replace(project, content=g.edition.content, site_file=g.edition.content / "site.yaml") \
             if g.edition.translated else project
+        if pdfs and not skipped:
+            counts.update(count_sheets(own, g.library, pages, problems, g.edition.prefix))
         checker = Checker(own, g.library, problems, pages, today, g.edition.prefix)
         checker.run([p for p in sorted(checker.anchors) if p.startswith(g.edition.prefix) and
                      (g.edition.translated or not p.startswith(prefixes))])
@@ -324,7 +331,29 @@ def run(project: Project, today: dt.date) -> Report:
     for g in gathered.editions:
         translations.stale_problems(project.content, [(c, g.renderer.place.source(c.slug) if g.renderer else None)
                                                       for c in g.library.conditions], problems)
-    return Report(problems.sorted(), scores, sorted(set(external), key=_link_key), len(library.conditions), library)
+    return Report(problems.sorted(), scores, sorted(set(external), key=_link_key), len(library.conditions), library,
+                  counts, skipped and skipped.split(". To make them")[0])
+
+
+def count_sheets(project: Project, library: Library, pages: dict[str, bytes],
+                 problems: Problems, prefix: str = "") -> dict[str, dict[str, int]]:
+    """slug -> {paper: pages} of each rendered sheet, counted as the build makes its PDFs and
+    through the same cache: after a build, only a sheet that changed since is laid out again.
+    A sheet past two pages is a warning naming its longest lists. Adds the PDFs' paths to `pages`
+    (empty), as the build publishes them, for the link check. `prefix`: the language's folder
+    ("es/"), which also comes before the slugs it returns."""
+    from ..publish import pdf
+    from ..speed import sheets
+    rendered = [c for c in library.conditions if prefix + c.prep_url + "index.html" in pages]
+    try:
+        counted = sheets.sheet_pages(rendered, pages, library.site.base_url, project.pdf_cache, problems,
+                                     {c.slug: c for c in rendered}.get, prefix=prefix)
+    except BuildError as exc:
+        problems.extend(exc.problems)
+        return {}
+    pages.update((path, b"") for path in counted)
+    return {prefix + c.slug: {paper.label: counted[prefix + c.prep_url + paper.filename(c.slug)] for paper in pdf.PAPERS}
+            for c in rendered}
 
 
 def _link_key(link: ExternalLink):
@@ -393,4 +422,5 @@ def as_text(report: Report, strict: bool, verbose: bool) -> tuple[str, str]:
         verdict = f"Check passed with {warnings} warning(s) in {report.conditions} condition(s)."
     else:
         verdict = f"Check passed: no problems in {report.conditions} condition(s)."
-    return "\n".join(out), "\n".join([*map(str, problems), verdict])
+    note = [f"Sheet pages not counted: {report.sheets_note}"] if report.sheets_note else []
+    return "\n".join(out), "\n".join([*map(str, problems), *note, verdict])

@@ -19,7 +19,7 @@ from . import alternates, headers, i18n, seo
 from ..content import languages
 from ..content.languages import direction
 from .az import az_index
-from ..content import governance
+from ..content import care, governance, itemlists
 from ..text import markup
 from ..errors import BuildError, Problem
 from ..content.model import Condition, GlossaryTerm, Library, Site
@@ -248,7 +248,8 @@ class Renderer:
                                             related=list(related), feedback=feedback, stale=stale,
                                             main_language=self.main_language,
                                             overdue=governance.overdue(condition, self.today))),
-                (prefix + sheet, self.render("sheet.html", sheet, condition=condition))]
+                (prefix + sheet, self.render("sheet.html", sheet, condition=condition,
+                                             lists=itemlists.checklists(condition), care=care.highest(self.site, condition)))]
 
     @functools.cached_property
     def main_language(self) -> str:
