@@ -58,6 +58,7 @@ class Gathered:
     renderer: Renderer | None   # None when the site settings or glossary have errors
     library_pages: list = field(default_factory=list)   # the A-Z index, 404, sitemap, robots.txt
     left_out: list[str] = field(default_factory=list)   # drafts left out (gather's `drafts=False`)
+    set_aside: dict[str, list] = field(default_factory=dict)   # slug -> its problems (`set_aside=True`)
 
 
 @dataclass
@@ -106,12 +107,14 @@ def _no_cycle_collector():
 def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str | None = None,
            papers: tuple = (), current=lambda path: None, renderer: Renderer | None = None,
            keep_models: bool = False, render: bool = True, drafts: bool = True,
-           today: dt.date | None = None) -> Gathered:
+           today: dt.date | None = None, set_aside: bool = False) -> Gathered:
     """Read, validate and render every condition, never raising: problems are collected.
     `store`: earlier results to reuse (incremental.py); `current`: the site's bytes as they are;
     `renderer`: one to reuse (serve), when nothing but condition folders changed; `render`:
     False to load and check the models only (no pages); `drafts`: False to leave drafts out, with
-    their problems (Gathered.left_out names them); `today`: the day review dates are compared with."""
+    their problems (Gathered.left_out names them); `today`: the day review dates are compared with;
+    `set_aside`: True to make the site without the conditions that have errors (the preview), their
+    problems in Gathered.set_aside instead of `problems`."""
     problems = Problems(project.root)
     site, glossary, folders = load_shared(project.content, project.site_file, problems)
     shared_errors = bool(problems.errors)     # an editorial page's errors do not stop the conditions' checks
@@ -138,12 +141,17 @@ def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str 
         problems.extend(result.problems)
     listings = [m.model or m.listing for m in made if m.listing is not None]
     check_related(listings, [folder.name for folder in all_folders], problems, project.content, CONDITION_FILE)
+    aside: dict[str, list] = {}
+    if set_aside:
+        folders, made, listings = _set_aside(folders, made, listings, problems, aside)
     if renderer is not None and not problems.errors:
         with _no_cycle_collector():
             made = with_related(made, folders, make, store, shared, current, jobs, problems)
+        if set_aside:
+            folders, made, listings = _set_aside(folders, made, listings, problems, aside)
     library = Library(site, tuple(sorted(listings, key=lambda c: (c.title.lower(), c.slug))), glossary,
                       editorial_pages)
-    gathered = Gathered(library, problems, made, renderer, left_out=left_out)
+    gathered = Gathered(library, problems, made, renderer, left_out=left_out, set_aside=aside)
     if renderer is not None and not problems.errors:
         html_paths = [path for m in made for path, _ in m.pages or ()]
         pages = incremental.make_once(
@@ -152,6 +160,25 @@ def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str 
             lambda: Made(None, [], renderer.library_pages(library, html_paths)), store, current)
         gathered.library_pages = [(path, data, pages.reused) for path, data in pages.pages]
     return gathered
+
+
+def _set_aside(folders: list[Path], made: list[Made], listings: list, problems: Problems,
+               aside: dict[str, list]) -> tuple[list[Path], list[Made], list]:
+    """The conditions without errors, and what was made of them; each condition with an error is
+    moved, with every problem in its folder, from `problems` into `aside` (by slug)."""
+    where = {problems.relative(folder) + "/": folder.name for folder in folders}
+
+    def slug_of(problem) -> str | None:
+        return next((slug for prefix, slug in where.items() if problem.path.startswith(prefix)), None)
+
+    broken = {slug_of(p) for p in problems.items if p.is_error} - {None}
+    if not broken:
+        return folders, made, listings
+    for problem in [p for p in problems.items if slug_of(p) in broken]:
+        aside.setdefault(slug_of(problem), []).append(problem)
+    problems.items = [p for p in problems.items if slug_of(p) not in broken]
+    kept = [(f, m) for f, m in zip(folders, made) if f.name not in broken]
+    return [f for f, _ in kept], [m for _, m in kept], [c for c in listings if c.slug not in broken]
 
 
 def with_related(made: list[Made], folders: list[Path], make, store, shared: str, current, jobs,
