@@ -240,6 +240,8 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
                           drafts=False, today=today)
         if gathered.problems.errors:
             raise BuildError(gathered.problems.items)
+        governance.links_to_left_out(gathered.made, gathered.left_out, functools.partial(condition_model, project),
+                                     gathered.problems)
         writer.check_destination(every_file=False)
         index = SearchIndex()
         files = [*index.taking(site_files(gathered)), *(index.files(writer.current) if search else ())]

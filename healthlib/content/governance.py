@@ -203,13 +203,31 @@ def _links_to_drafts(library: Library, problems: Problems) -> None:
         for entry in (r for r in c.related if r.slug in drafts):
             problems.warn(c.folder / CONDITION_FILE, entry.line, f"'related' names '{entry.slug}', which is a "
                           "draft: the published page will not list it until it is published.")
-        for slug in drafts:
-            link = re.compile(rf"\]\(\.\./{re.escape(slug)}(?:[/#)]|$)")
-            for name, _, _ in c.located:
-                line = c.line_of(name, link)
-                if line is not None:
-                    problems.warn(c.folder / name, line, f"this links to '{slug}', which is a draft: the "
-                                  "published site will not have it. Remove the link, or publish that page first.")
+        _written_links_to(c, drafts, problems)
+
+
+def _written_links_to(c: Condition, drafts: list[str], problems: Problems) -> None:
+    for slug in drafts:
+        link = re.compile(rf"\]\(\.\./{re.escape(slug)}(?:[/#)]|$)")
+        for name, _, _ in c.located:
+            line = c.line_of(name, link)
+            if line is not None:
+                problems.warn(c.folder / name, line, f"this links to '{slug}', which is a draft: the "
+                              "published site will not have it. Remove the link, or publish that page first.")
+
+
+def links_to_left_out(made: list, drafts: list[str], model, problems: Problems) -> None:
+    """The build's warning, at its line, for a published page that links to a draft it left out
+    (the link is broken on the site). `model`: a condition's whole model by slug, loaded only for
+    a page whose HTML has such a link."""
+    if not drafts:
+        return
+    href = re.compile(rb'href="(?:\.\./)+(?:' + b"|".join(re.escape(d.encode()) for d in drafts) + rb')[/#"]')
+    for m in made:
+        if m.listing is not None and any(href.search(data) for _, data in m.pages or ()):
+            condition = model(m.listing.slug)
+            if condition is not None:
+                _written_links_to(condition, drafts, problems)
 
 
 def demonstration_summary(library: Library) -> str | None:
