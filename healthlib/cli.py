@@ -75,7 +75,8 @@ def cmd_new(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"Created {folder} with {len(scaffold.files())} files, every setting in place and empty.")
-    print("Fill them in, then run 'python build.py check' (or 'make check') to see what is still to write.")
+    print("It is a draft (status: draft): 'make serve' shows it, the built site leaves it out until you publish it.")
+    print("Fill in the files; 'make check' lists what is still to write, 'make serve' shows the page as you write.")
     return 0
 
 

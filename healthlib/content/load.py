@@ -446,7 +446,7 @@ def _present_files(folder: Path, problems: Problems) -> dict[str, Path]:
             present[name] = folder / name
         else:
             problems.error(folder / name, None, f"this file is missing; every condition needs it. "
-                           f"Create it (see {DOCS}, or run 'python build.py new' for a template).")
+                           f"Create it (see {DOCS}, or run 'python3 build.py new' for a template).")
     return present
 
 
@@ -553,5 +553,5 @@ def load_shared(content: Path, site_file: Path | None, problems: Problems) -> tu
     glossary = load_glossary(content / GLOSSARY_FILE, content, problems)
     folders = condition_folders(content)
     if not folders:
-        problems.error(content, None, "there are no condition folders. Create one with 'python build.py new <name>'.")
+        problems.error(content, None, "there are no condition folders. Create one with 'python3 build.py new <name>'.")
     return site, glossary, folders
