@@ -238,5 +238,7 @@ def demonstration_summary(library: Library) -> str | None:
     missing = [f"{unsigned} condition(s) without clinical sign-off"] if unsigned else []
     if not library.site.feedback:
         missing.append("no feedback address")
+    if not library.site.public_url:
+        missing.append(f"the address it will be published at in 'base_url' (now '{library.site.base_url}')")
     return ("Demonstration library (site.yaml 'demonstration: true'): every page says nobody approved it. "
             + (f"Before it is published for patients it needs: {'; '.join(missing)}." if missing else ""))

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from ..errors import Problem
 from ..text.markup import plain_text
+from . import address
 from .guard import DEFAULT_TIME_LIMIT
 
 
@@ -255,6 +256,12 @@ class Site:
     feedback: str = ""                 # a mailto: address or a form's https:// address
     required_pages: tuple[str, ...] = ("about", "how-we-write", "privacy", "accessibility", "contact")
     footer: tuple[tuple[str, str], ...] = ()    # (address, title) of each editorial page, in order
+    directory_urls: bool = True        # links to folders (a web host); False: to their index.html (file://)
+
+    @property
+    def public_url(self) -> str:
+        """base_url when readers can visit it; "" for a placeholder (example.org) or none."""
+        return address.public(self.base_url)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import jinja2
 import markupsafe
 
-from . import headers, seo
+from . import filelinks, headers, seo
 from .az import az_index
 from ..content import governance
 from ..text import markup
@@ -166,6 +166,8 @@ class Renderer:
             line = html.count("\n", 0, leak.start()) + 1
             raise BuildError([Problem(out_path, line, f"unrendered template text '{leak.group(0)}' would be "
                                       "published. Remove it from the content or template.")])
+        if not self.site.directory_urls:
+            html = filelinks.to_files(html)
         return html.encode("utf-8")
 
     def condition_pages(self, condition: Condition, related: list[tuple[str, str]] = ()) -> list[tuple[str, bytes]]:
