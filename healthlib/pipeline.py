@@ -142,24 +142,28 @@ def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str 
     listings = [m.model or m.listing for m in made if m.listing is not None]
     check_related(listings, [folder.name for folder in all_folders], problems, project.content, CONDITION_FILE)
     aside: dict[str, list] = {}
-    if set_aside:
-        folders, made, listings = _set_aside(folders, made, listings, problems, aside)
+    folders, made, listings = _set_aside(folders, made, listings, problems, aside) if set_aside else (
+        folders, made, listings)
     if renderer is not None and not problems.errors:
         with _no_cycle_collector():
             made = with_related(made, folders, make, store, shared, current, jobs, problems)
-        if set_aside:
-            folders, made, listings = _set_aside(folders, made, listings, problems, aside)
+        folders, made, listings = _set_aside(folders, made, listings, problems, aside) if set_aside else (
+            folders, made, listings)
     library = Library(site, tuple(sorted(listings, key=lambda c: (c.title.lower(), c.slug))), glossary,
                       editorial_pages)
     gathered = Gathered(library, problems, made, renderer, left_out=left_out, set_aside=aside)
     if renderer is not None and not problems.errors:
-        html_paths = [path for m in made for path, _ in m.pages or ()]
-        pages = incremental.make_once(
-            digest(shared, "library pages", repr([m.listing for m in made]), repr(html_paths),
-                   repr(editorial_pages)),
-            lambda: Made(None, [], renderer.library_pages(library, html_paths)), store, current)
-        gathered.library_pages = [(path, data, pages.reused) for path, data in pages.pages]
+        gathered.library_pages = _library_pages(renderer, library, made, shared, store, current)
     return gathered
+
+
+def _library_pages(renderer: Renderer, library: Library, made: list[Made], shared: str, store, current) -> list:
+    """The A-Z index, editorial pages, search page, 404, sitemap and robots.txt: (path, bytes, reused)."""
+    html_paths = [path for m in made for path, _ in m.pages or ()]
+    pages = incremental.make_once(
+        digest(shared, "library pages", repr([m.listing for m in made]), repr(html_paths), repr(library.pages)),
+        lambda: Made(None, [], renderer.library_pages(library, html_paths)), store, current)
+    return [(path, data, pages.reused) for path, data in pages.pages]
 
 
 def _set_aside(folders: list[Path], made: list[Made], listings: list, problems: Problems,
