@@ -231,11 +231,12 @@ def test_serve_shows_a_draft_with_a_visible_draft_banner(library, tmp_path):
     replace_in(library / SLUG / "condition.yaml", "title: Sample condition", "title: Sample condition\nstatus: draft")
     srv = Server(library, tmp_path / "preview")
     try:
-        status, body = get(srv, f"/{SLUG}/")
+        pages = [get(srv, f"/{SLUG}/"), get(srv, f"/{SLUG}/appointment-prep/")]
     finally:
         assert srv.stop() == 0
-    assert status == 200
-    assert b'<p class="draft-note"' in body and b"<strong>Draft.</strong>" in body
+    for status, body in pages:      # the note comes before the page's heading, where it is seen first
+        assert status == 200 and b"<strong>Draft.</strong>" in body
+        assert body.index(b'<p class="draft-note"') < body.index(b"<h1")
 
 
 def test_a_page_served_just_before_a_rebuild_is_told_to_reload_when_it_connects(server, library):
