@@ -13,7 +13,7 @@ import gc
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .content import editorial, governance
+from .content import address, editorial, governance
 from .speed import incremental
 from .speed.cache import Store
 from .errors import BuildError, Problems
@@ -121,6 +121,7 @@ def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str 
     site, editorial_pages = editorial.load_pages(project.content, site, {f.name for f in folders}, problems)
     if base_url:
         site = replace(site, base_url=base_url)
+        address.overridden(problems, project.site_file, base_url, site.demonstration)
     if shared_errors:
         return Gathered(Library(site, (), glossary, editorial_pages), problems, [], None)
     store = store or Store(None)

@@ -125,3 +125,13 @@ def test_every_site_yaml_setting_is_documented():
         assert re.search(rf"(?m)^\s*{name}:", block), name
     for name in ("base_url", "disclaimer", "directory_urls"):
         assert f"- `{name}`:" in section, f"'{name}' has no paragraph"
+
+
+def test_build_with_a_real_base_url_option_has_no_warning_about_site_yaml_s_placeholder(lib, tmp_path):
+    set_base_url(lib, "https://example.org/library/")
+    real = build(project(lib), tmp_path / "real", pdfs=False, today=TODAY, base_url="https://health.our-trust.org.uk/")
+    assert address_warnings(real.problems.items) == []
+    set_base_url(lib, "https://health.our-trust.org.uk/")
+    placeholder = build(project(lib), tmp_path / "placeholder", pdfs=False, today=TODAY,
+                        base_url="https://staging.example.com/")
+    assert [w.split(": warning: ")[0] for w in address_warnings(placeholder.problems.items)] == ["--base-url"]

@@ -27,6 +27,14 @@ DEMONSTRATION_NOTE = ("Demonstration library: 'base_url' in site.yaml is {url}, 
                       "sheets leave the address out. Before the site is published, write its real address there.")
 
 
+def overridden(problems, site_file, url: str, demonstration: bool) -> None:
+    """`build --base-url URL` replaces site.yaml's address: its warning, if any, is replaced by URL's."""
+    where = problems.relative(site_file)
+    problems.items = [p for p in problems.items if p.is_error or p.path != where or "'base_url'" not in p.message]
+    if warning := problem(url, demonstration):
+        problems.warn("--base-url", None, warning)
+
+
 def problem(url: str | None, demonstration: bool) -> str | None:
     """The warning for a missing or placeholder address (none in a demonstration library, which
     is not published for patients: its summary lists the address instead)."""
