@@ -102,7 +102,8 @@ def cmd_view(args) -> int:
     from .errors import Problems
     from .content.load import load_site
     site = load_site(_project(args).site_file, Problems())
-    return view.run(Path(args.out).absolute(), site.base_url, args.port, say=lambda line: print(line, flush=True))
+    return view.run(Path(args.out).absolute(), site.base_url, args.port,
+                    say=lambda line: print(line, flush=True, file=sys.stderr if line.startswith("error:") else None))
 
 
 def _date(value: str) -> dt.date:

@@ -91,4 +91,4 @@ def test_the_scaffold_output_names_make_check_and_make_serve_for_what_comes_next
 def test_view_without_a_built_site_says_to_run_make_build_first(tmp_path):
     proc = run_cli("view", "--out", str(tmp_path / "nothing-built"), "--port", "0")
     assert proc.returncode == 1 and "Traceback" not in proc.stdout + proc.stderr
-    assert f"error: there is no built site in {tmp_path / 'nothing-built'}. Run 'make build' first." in proc.stdout
+    assert f"error: there is no built site in {tmp_path / 'nothing-built'}. Run 'make build' first." in proc.stderr
