@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from contentkit import add_condition, copy_content, line_of, replace_in
+from healthlib.speed.parallel import THRESHOLD
 from sitecopy import build_cmd, run_cli, site_digest
 
 DRAFT, TITLE = "zz-unfinished-condition", "Zzyzx unfinished condition"
@@ -32,9 +33,12 @@ def make_draft(folder: Path) -> None:
     meta.write_text(meta.read_text(encoding="utf-8") + "status: draft\n", encoding="utf-8")
 
 
-@pytest.mark.parametrize("options", [(), ("--no-cache",), ("--jobs", "1"), ("--jobs", "2")])
-def test_a_draft_is_never_published_even_right_after_it_was_published_and_with_errors(tmp_path, options):
+@pytest.mark.parametrize("options, conditions", [((), 1), (("--no-cache",), 1), (("--jobs", "1"), 1),
+                                                 (("--jobs", "2", "--no-cache"), THRESHOLD + 1)])   # made by workers
+def test_a_draft_is_never_published_even_right_after_it_was_published_and_with_errors(tmp_path, options, conditions):
     content = copy_content(tmp_path)
+    for i in range(1, conditions):
+        add_condition(content, f"condition-{i:03d}", f"Condition {i:03d}")
     folder = add_condition(content, DRAFT, TITLE)
     out, cache = tmp_path / "site", tmp_path / "cache"
     first = run_cli(*build_cmd(content, out, "--cache", str(cache), *options))
@@ -45,7 +49,7 @@ def test_a_draft_is_never_published_even_right_after_it_was_published_and_with_e
     second = run_cli(*build_cmd(content, out, "--cache", str(cache), *options))
     assert second.returncode == 0, second.stderr
     assert f"Left out 1 draft condition(s) (status: draft): {DRAFT}." in second.stdout
-    assert "Built 1 condition(s)" in second.stdout
+    assert f"Built {conditions} condition(s)" in second.stdout
     text = every_text(out)
     assert DRAFT not in text and TITLE not in text      # no page, A-Z, sitemap, search index, 404 or related list
 
