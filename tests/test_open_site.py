@@ -104,6 +104,7 @@ def test_by_default_the_build_says_to_run_view_whose_address_is_clicked_through(
 @pytest.mark.parametrize("link, expected", [
     ("calciphylaxis/", "calciphylaxis/index.html"), ("../", "../index.html"), ("./", "./index.html"),
     ("..", "../index.html"), ("../kidney-stones/#causes", "../kidney-stones/index.html#causes"),
+    ("../kidney-stones", "../kidney-stones/index.html"), ("../kidney-stones#causes", "../kidney-stones/index.html#causes"),
     ("search/?q=skin", "search/index.html?q=skin"), ("#symptoms", "#symptoms"), ("assets/site.1a2b.css",
     "assets/site.1a2b.css"), ("https://example.org/", "https://example.org/"), ("/health/", "/health/"),
     ("mailto:a@b.org", "mailto:a@b.org")])

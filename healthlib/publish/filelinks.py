@@ -8,23 +8,21 @@ from __future__ import annotations
 
 import re
 
-# href="..." and action="..." values, as the templates write them (always double-quoted).
-_LINK = re.compile(r'\b(href|action)="([^"]*)"')
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+# The path of each relative href="..." and action="..." (the templates always double-quote them):
+# not another site (a scheme), the host's root, or a place on the same page.
+_RELATIVE = re.compile(r'(\s(?:href|action)=")(?![A-Za-z][A-Za-z0-9+.-]*:|[#/?"])([^"#?]*)')
 
 
-def _to_file(value: str) -> str:
-    if not value or value.startswith(("#", "/", "?")) or _SCHEME.match(value):
-        return value        # same page, from the host's root, or another site: left as it is
-    cut = min((i for i in (value.find("#"), value.find("?")) if i >= 0), default=len(value))
-    path, rest = value[:cut], value[cut:]
+def _to_file(m: re.Match) -> str:
+    path = m.group(2)
+    last = path.rsplit("/", 1)[-1]
     if path.endswith("/"):
         path += "index.html"
-    elif path.rsplit("/", 1)[-1] in (".", ".."):
+    elif last in (".", "..") or "." not in last:      # a folder written without its '/'
         path += "/index.html"
-    return path + rest
+    return m.group(1) + path
 
 
 def to_files(html: str) -> str:
     """`html` with each relative link to a folder pointing at that folder's index.html."""
-    return _LINK.sub(lambda m: f'{m.group(1)}="{_to_file(m.group(2))}"', html)
+    return _RELATIVE.sub(_to_file, html)
