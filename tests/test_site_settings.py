@@ -135,3 +135,13 @@ def test_build_with_a_real_base_url_option_has_no_warning_about_site_yaml_s_plac
     placeholder = build(project(lib), tmp_path / "placeholder", pdfs=False, today=TODAY,
                         base_url="https://staging.example.com/")
     assert [w.split(": warning: ")[0] for w in address_warnings(placeholder.problems.items)] == ["--base-url"]
+
+
+@pytest.mark.parametrize("link", ["../no-such-condition/", "../no-such-condition"])
+def test_with_directory_urls_false_a_broken_link_is_still_reported_at_its_line(lib, link):
+    (lib / "site.yaml").write_text((lib / "site.yaml").read_text(encoding="utf-8") + "directory_urls: false\n",
+                                   encoding="utf-8")
+    causes = lib / "content" / SLUG / "causes.md"
+    causes.write_text(causes.read_text(encoding="utf-8") + f"\nSee [this page]({link}).\n", encoding="utf-8")
+    found = [str(p) for p in check.run(project(lib), TODAY).problems if "no-such-condition" in p.message]
+    assert found and found[0].startswith(f"content/{SLUG}/causes.md:{line_of(causes, link)}: "), found
