@@ -86,3 +86,17 @@ def test_a_published_condition_with_errors_stops_the_build_and_the_site_stays(tm
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert f"{DRAFT}/condition.yaml:" in proc.stderr and "'title' is empty" in proc.stderr
     assert "Build failed" in proc.stderr and site_digest(out) == before
+
+
+def test_a_draft_whose_condition_yaml_does_not_parse_is_left_out_and_a_published_one_stops_the_build(tmp_path):
+    content = copy_content(tmp_path)
+    folder = add_condition(content, DRAFT, TITLE)
+    make_draft(folder)
+    replace_in(folder / "condition.yaml", f"title: {TITLE}", f"title: [{TITLE}")   # YAML that cannot be read
+    out = tmp_path / "site"
+    proc = run_cli(*build_cmd(content, out))
+    assert proc.returncode == 0, proc.stderr
+    assert f"Left out 1 draft condition(s) (status: draft): {DRAFT}." in proc.stdout and not (out / DRAFT).exists()
+    replace_in(folder / "condition.yaml", "status: draft", "status: published")
+    failed = run_cli(*build_cmd(content, out))
+    assert failed.returncode == 1 and f"{DRAFT}/condition.yaml:" in failed.stderr and "Traceback" not in failed.stderr

@@ -22,6 +22,7 @@ CONDITION_FILE = "condition.yaml"     # load.CONDITION_FILE (load imports this m
 SITE_SETTINGS = ("demonstration", "review_cycle_years", "feedback", "required_pages")
 CONDITION_SETTINGS = ("status", "sign_off", "changes")
 DOCS = "docs/content-format.md"
+DRAFT_LINE = re.compile(r"^status:[ \t]*['\"]?draft['\"]?[ \t]*(?:#.*)?$", re.M)
 EMAIL = re.compile(r"^[^@\s:/?#]+@[^@\s:/?#]+\.[^@\s:/?#]+$")
 
 
@@ -129,7 +130,9 @@ def declared_draft(folder: Path) -> bool:
     problems = Problems()
     text = read_text(folder / "condition.yaml", folder.parent, problems)
     doc = parse_yaml(text, folder / "condition.yaml", problems) if text is not None else None
-    return doc is not None and isinstance(doc.data, dict) and doc.data.get("status") == "draft"
+    if doc is None:     # YAML broken elsewhere in the file: the line itself still says so
+        return text is not None and DRAFT_LINE.search(text) is not None
+    return isinstance(doc.data, dict) and doc.data.get("status") == "draft"
 
 
 def without_drafts(folders: list[Path], made: list) -> tuple[list[Path], list, list[str]]:
