@@ -217,6 +217,18 @@ def test_a_broken_condition_gets_its_own_error_page_others_keep_working_and_the_
     assert get(server, f"/{SLUG}/")[0] == 200
 
 
+def test_a_broken_shared_file_stops_every_page_and_the_terminal_says_when_the_preview_is_up_to_date_again(
+        server, library):
+    glossary = library / "glossary.yaml"
+    said = len(server.lines)
+    replace_in(glossary, "- term: rash", "- term: [rash")
+    server.wait_for("Not updated: 1 problem(s) to fix", after=said)
+    assert get(server, "/other-condition/")[0] == 503
+    replace_in(glossary, "- term: [rash", "- term: rash")
+    server.wait_for("Fixed: the preview is up to date again.", after=said)
+    assert get(server, "/other-condition/")[0] == 200
+
+
 def test_a_new_condition_from_the_scaffold_is_a_draft_with_its_own_error_page_and_the_rest_works(server, library):
     said = len(server.lines)
     proc = run_cli("new", "kidney-stones", "--content", str(library))
