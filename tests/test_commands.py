@@ -21,10 +21,12 @@ pytestmark = pytest.mark.skipif(not SYSTEM_PYTHON.is_file(), reason="no system P
 
 
 def project_copy(root: Path, venv: bool) -> Path:
-    """build.py and healthlib in `root`, with `.venv` the venv these tests run in, or none."""
+    """build.py, healthlib and what it reads in `root`, with `.venv` the venv these tests run in, or none."""
     root.mkdir()
     shutil.copy(REPO_ROOT / "build.py", root / "build.py")
-    shutil.copytree(REPO_ROOT / "healthlib", root / "healthlib", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("healthlib", "templates", "static", "locales"):
+        if (REPO_ROOT / name).is_dir():
+            shutil.copytree(REPO_ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
     if venv:
         (root / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
     return root

@@ -25,8 +25,9 @@ ALL_LINKS = "() => [...document.querySelectorAll('a[href], form[action]')].map(a
 def project_copy(root: Path, directory_urls: bool) -> Path:
     root.mkdir()
     shutil.copy(REPO_ROOT / "build.py", root / "build.py")
-    for name in ("healthlib", "templates", "static"):
-        shutil.copytree(REPO_ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("healthlib", "templates", "static", "locales"):
+        if (REPO_ROOT / name).is_dir():
+            shutil.copytree(REPO_ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
     site_yaml = (REPO_ROOT / "site.yaml").read_text(encoding="utf-8")
     (root / "site.yaml").write_text(site_yaml + ("" if directory_urls else "directory_urls: false\n"), encoding="utf-8")
     copy_content(root)
