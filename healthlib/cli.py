@@ -63,7 +63,7 @@ def cmd_check(args) -> int:
     from .content import governance
     from .editor import report as formats
     args.today = args.today or dt.date.today()
-    report = check.run(_project(args), args.today)
+    report = check.run(_project(args), args.today, pdfs=args.pdf)
     if args.format in formats.FORMATS:
         if not formats.emit(report, _project(args), args, check.as_text(report, args.strict, False)[1].splitlines()[-1]):
             return 1
@@ -80,9 +80,11 @@ def cmd_check(args) -> int:
 
 def cmd_new(args) -> int:
     from .editor import scaffold
+    from .content.load import load_site
+    from .errors import Problems
     project = _project(args)
     try:
-        folder = scaffold.create(project.content, args.slug)
+        folder = scaffold.create(project.content, args.slug, load_site(project.site_file, Problems()).care_levels)
     except scaffold.Refused as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -138,7 +140,7 @@ def _check_formats(c: argparse.ArgumentParser) -> None:
                         "html for the editors' dashboard (with --output FILE)")
     c.add_argument("--output", default=None, metavar="FILE", help="write the html dashboard to FILE")
     c.add_argument("--no-pdf", dest="pdf", action="store_false",
-                   help="html: do not make the sheets' PDFs to count their pages (faster)")
+                   help="do not make the sheets' PDFs to count their pages (faster; a long sheet is not found)")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -13,7 +13,7 @@ import gc
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .content import address, editorial, governance
+from .content import address, care, editorial, governance
 from .speed import incremental
 from .speed.cache import Store
 from .errors import BuildError, Problems
@@ -80,7 +80,8 @@ def make_condition(folder: Path, content: Path, base: Path, renderer: Renderer |
     condition = load_condition(folder, content, problems)
     if condition is not None and site is not None:
         governance.condition_problems(site, condition, problems)
-    if condition is None or renderer is None or (condition.related and titles is None):
+    cared = condition is not None and care.condition_problems(site or Site(), condition, problems)
+    if not cared or renderer is None or (condition.related and titles is None):
         return Made(condition and condition.listing(), problems.items, None, condition if keep_model else None)
     try:
         pages = renderer.condition_pages(condition, [(f"{r.slug}/", titles[r.slug]) for r in condition.related

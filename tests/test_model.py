@@ -88,14 +88,23 @@ def test_text_where_a_list_is_expected_is_a_located_error(tmp_path):
                             "must be a list") for p in problems), problems
 
 
-def test_required_appointment_lists_and_care_cards_are_enforced(tmp_path):
+def test_required_appointment_lists_and_one_card_per_care_level_are_enforced(tmp_path):
     content = copy_content(tmp_path)
     replace_in(content / "calciphylaxis" / "appointment.md", "id: bring", "id: things")
     replace_in(content / "calciphylaxis" / "when-to-get-help.md", "urgency: emergency", "urgency: urgent")
     problems = "\n".join(problems_of(content))
     assert "appointment.md" in problems and "needs a list with 'id: bring'" in problems
     assert "there are two 'urgent' cards" in problems
-    assert "needs a card with 'urgency: emergency'" in problems
+
+
+def test_when_to_get_help_needs_at_least_one_care_card(tmp_path):
+    content = copy_content(tmp_path)
+    path = content / "calciphylaxis" / "when-to-get-help.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[:text.index("cards:")] + text[text.index("closing:"):], encoding="utf-8")
+    problems = problems_of(content)
+    assert any(p.startswith("content/calciphylaxis/when-to-get-help.md:") and "'cards' is missing" in p
+               for p in problems), problems
 
 
 def test_placeholder_text_in_content_is_refused_at_its_line(tmp_path):

@@ -121,13 +121,6 @@ def test_dashboard_counts_the_sheet_pages_of_each_paper(lib):
     assert re.fullmatch(r"US Letter: [12]; A4: [12]", cell), cell
 
 
-def test_pdf_pages_counts_pages_in_compressed_object_streams(built_site):
-    for pdf in built_site.glob("*/appointment-prep/*.pdf"):
-        import subprocess
-        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
-        assert dashboard.pdf_pages(pdf.read_bytes()) == int(re.search(r"Pages:\s+(\d+)", info).group(1))
-
-
 def test_check_format_html_writes_the_dashboard_to_the_output_file(lib, tmp_path):
     out = tmp_path / "dash.html"
     result = run_cli("check", "--content", str(lib / "content"), "--today", TODAY.isoformat(), "--format", "html",

@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from contentkit import replace_in
+from contentkit import line_of, replace_in
 from projectkit import COUNTING_POOLS, REPO, make_project
 from test_sheet import _project, pdf_pages
 
@@ -122,11 +122,13 @@ def test_a_sheet_past_two_pages_is_a_warning_with_the_condition_its_pages_and_lo
                    for paper in pdf.PAPERS}
         assert all(pages > 2 for pages in counted.values()), counted
         where, _, message = warnings[0].partition(": warning: ")
-        assert where == str(project.content / long_one), where   # content outside the project: in full
+        symptoms = project.content / long_one / "symptoms.md"
+        first_list = line_of(symptoms, "- id: ")
+        assert where == f"{symptoms}:{first_list}", where   # content outside the project: in full
         for label, pages in counted.items():
             assert f"{pages} pages on {label}" in message, (run, message)
         longest = message.split("longest lists: ")[1]
-        assert longest.startswith("symptoms.md '"), message
+        assert longest.startswith(f"symptoms.md:{first_list} '"), message
         assert "items)" in longest and short_one not in message
 
 
@@ -146,9 +148,10 @@ def test_the_longest_lists_named_are_those_the_sheet_prints_longest_first(tmp_pa
     sheet = (tmp_path / "site" / slug / "appointment-prep" / "index.html").read_text(encoding="utf-8")
     lists = sheets.longest_lists(condition, sheet)
     symptoms = condition.section("symptoms").lists[0]
-    assert lists[0] == f"symptoms.md '{symptoms.heading}' ({len(symptoms.items)} items)", lists
+    path = project.content / slug / "symptoms.md"
+    assert lists[0] == (path, f"symptoms.md:{line_of(path, '- id: ')}", symptoms.heading, len(symptoms.items)), lists
     assert len(lists) == sheets.LONGEST
-    assert not [entry for entry in lists if entry.startswith("treatment.md")], lists
+    assert not [entry for entry in lists if entry[1].startswith("treatment.md")], lists
 
 
 def test_a_page_with_its_own_styles_keeps_the_browsers_order_of_its_stylesheets(tmp_path):

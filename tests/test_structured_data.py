@@ -241,3 +241,54 @@ def test_the_organisation_in_site_yaml_is_named_as_publisher(library, vocabulary
     else:
         assert "publisher" not in page
     assert vocabulary.problems(page) == []
+
+
+# ------------------------------------------------------------------ what list items are
+
+
+# The specification: what a list's items are (its `type:`) -> the MedicalCondition property and
+# the schema.org type of each item (None: text).
+ITEM_PROPERTIES = {"symptom": ("signOrSymptom", "MedicalSignOrSymptom"), "cause": ("cause", "MedicalCause"),
+                   "risk-factor": ("riskFactor", "MedicalRiskFactor"), "complication": ("possibleComplication", None),
+                   "test": ("typicalTest", "MedicalTest"), "therapy": ("possibleTreatment", "MedicalTherapy")}
+
+
+def _gout_condition_data():
+    from goutkit import GOUT, SLUG
+    from contentkit import render_library
+    library = load(Project(GOUT, GOUT / "content", REPO_ROOT / "templates", REPO_ROOT / "static", GOUT / "site.yaml"))[0]
+    page = BeautifulSoup(render_library(library)[f"{SLUG}/index.html"], "html.parser")
+    return library.conditions[0], one(json_ld(page), "MedicalWebPage")
+
+
+def test_a_list_typed_as_tests_in_the_treatment_section_is_medical_tests_never_therapy(vocabulary):
+    condition, page = _gout_condition_data()
+    assert vocabulary.problems(page) == []
+    about = page["about"]
+    check = condition.section("treatment").list("checks")
+    assert check.type == "test"
+    blood_test = check.items[0].plain
+    assert {"@type": "MedicalTest", "name": blood_test} in about["typicalTest"]
+    assert all(t["name"] != blood_test for t in about["possibleTreatment"])
+    assert all(t["@type"] == "MedicalTherapy" for t in about["possibleTreatment"])
+
+
+def test_each_lists_items_are_in_the_property_of_their_type_and_text_lists_in_none():
+    condition, page = _gout_condition_data()
+    about = page["about"]
+    lists = [lst for section in condition.sections for lst in section.lists]
+    for kind, (prop, item_type) in ITEM_PROPERTIES.items():
+        expected = [item.plain if item_type is None else {"@type": item_type, "name": item.plain}
+                    for lst in lists if lst.type == kind for item in lst.items]
+        assert about.get(prop, []) == expected, prop
+    home = condition.section("home-care").lists[0]
+    assert home.type == "text" and home.items[0].plain not in json.dumps(about)
+
+
+def test_a_list_without_a_type_takes_its_sections_documented_default():
+    from healthlib.content.model import SECTION_KINDS
+    defaults = {kind.id: ITEM_PROPERTIES[kind.item_type][0] for kind in SECTION_KINDS if kind.item_type != "text"}
+    assert defaults == {section: prop for prop, section in CONDITION_LISTS.items()}
+    documented = (REPO_ROOT / "docs" / "content-format.md").read_text(encoding="utf-8")
+    for kind in SECTION_KINDS:
+        assert f"| `{kind.id}.md` | {kind.item_type} |" in documented, kind.id

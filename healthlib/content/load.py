@@ -15,8 +15,8 @@ from markupsafe import escape
 
 from ..errors import Problems
 from ..text import markup
-from . import address, governance, guard
-from .model import (SECTION_KINDS, URGENCIES, CareCard, Condition, FaqEntry, GlossaryTerm, Related,
+from . import address, care, governance, guard, itemlists
+from .model import (SECTION_KINDS, CareCard, Condition, FaqEntry, GlossaryTerm, Related,
                     ItemList, Readability, Section, Site, SourceRef, Text)
 from .sources import Doc, MarkdownFile, as_date, parse_yaml, read_text, split_front_matter
 
@@ -31,7 +31,8 @@ GLOSSARY_FILE = "glossary.yaml"
 DOCS = "docs/content-format.md"
 # Every setting site.yaml may have (each documented in docs/content-format.md).
 SITE_SETTINGS = ("name", "base_url", "language", "organisation", "contact", "description", "disclaimer",
-                 "readability", "alphabet", "markdown_time_limit", "directory_urls", *governance.SITE_SETTINGS)
+                 "readability", "alphabet", "markdown_time_limit", "care_levels", "directory_urls",
+                 *governance.SITE_SETTINGS)
 
 
 class Fields:
@@ -276,7 +277,7 @@ def load_site(path: Path | None, problems: Problems) -> Site:
                 alphabet=_alphabet(f),
                 markdown_time_limit=f.number("markdown_time_limit", Site.markdown_time_limit, 0.1, 600),
                 directory_urls=f.yes_no("directory_urls", Site.directory_urls),
-                **governance.site_settings(f))
+                care_levels=care.site_levels(f), **governance.site_settings(f))
     written = f.data.get("base_url")
     if not problem and (warning := address.problem(written and base_url, site.demonstration)):
         problems.warn(path, f.line("base_url") if "base_url" in f.data else f.line(), warning)
@@ -331,12 +332,14 @@ def load_glossary(path: Path, root: Path, problems: Problems) -> tuple[GlossaryT
 
 
 def _groups(f: Fields, problems: Problems, name: str, key: str, *, needed: tuple[str, ...], required: bool,
-            what: str, key_what: str, heading_what: str, bad_key, twice) -> list[tuple[str, str, tuple[Text, ...]]]:
-    """The (key, heading, items) groups of a section's `lists` or `cards`: each key valid
-    (`bad_key` says why not) and used once (`twice` words the clash); every `needed` key present."""
+            what: str, key_what: str, heading_what: str, bad_key, twice,
+            more: tuple[str, ...] = ()) -> list[tuple[Fields, str, str, tuple[Text, ...]]]:
+    """The (settings, key, heading, items) groups of a section's `lists` or `cards`: each key valid
+    (`bad_key` says why not) and used once (`twice` words the clash); every `needed` key present.
+    `more`: the other settings a group may have."""
     out, seen = [], {}
     for g in f.maps(name, required=required, what=what):
-        g.known((key, "heading", "items"))
+        g.known((key, "heading", "items", *more))
         value, heading = g.text(key, what=key_what), g.text("heading", what=heading_what)
         items = _texts(g, "items", problems, low=1)
         if value is None:
@@ -347,7 +350,7 @@ def _groups(f: Fields, problems: Problems, name: str, key: str, *, needed: tuple
             continue
         seen[value] = g.line(key)
         if heading and items:
-            out.append((value, heading, items))
+            out.append((g, value, heading, items))
     for want in needed:
         if want not in seen:
             f.error(name if name in f.data else None,
@@ -379,19 +382,19 @@ def _load_section(kind, path: Path, root: Path, problems: Problems, titles: dict
         problems.warn(path, md.body_line, "this section has no text yet. Write a few plain sentences "
                       "under the second '---' line.")
 
-    lists = [ItemList(*group) for group in _groups(
+    lists = [ItemList(list_id, heading, items, *itemlists.settings(g, kind, list_id), line=g.line("id"))
+             for g, list_id, heading, items in _groups(
         f, problems, "lists", "id", needed=kind.required_lists, required=bool(kind.needs_lists or kind.required_lists),
         what="a list of groups, each with 'id', 'heading' and 'items'",
         key_what="a short lower-case name, such as 'early'", heading_what="the heading shown above the list",
         bad_key=lambda v: None if LIST_ID.match(v) else
         f"the list id '{v}' must be lower-case letters, digits and hyphens.",
-        twice=lambda v, line: f"the list id '{v}' is used twice (first on line {line}).")]
-    cards = [CareCard(*group) for group in _groups(
-        f, problems, "cards", "urgency", needed=kind.needs_cards, required=bool(kind.needs_cards),
+        twice=lambda v, line: f"the list id '{v}' is used twice (first on line {line}).", more=itemlists.SETTINGS)]
+    cards = [CareCard(urgency, heading, items, g.line("urgency")) for g, urgency, heading, items in _groups(
+        f, problems, "cards", "urgency", needed=(), required=kind.needs_cards,
         what="a list of cards, each with 'urgency', 'heading' and 'items'",
-        key_what="some text", heading_what="the card heading",
-        bad_key=lambda v: None if v in URGENCIES else
-        f"'urgency' must be one of: {', '.join(URGENCIES)}; got '{v}'.",
+        key_what="the id of a care level, such as 'urgent'", heading_what="the card heading",
+        bad_key=lambda v: None,    # checked against the library's levels (care.py), with the nearest named
         twice=lambda v, line: f"there are two '{v}' cards (first on line {line}). Put all their items in one card.")]
 
     closing_src = f.text("closing", required=False, what="Markdown text")

@@ -27,25 +27,55 @@ class SectionKind:
     purpose: str
     required_lists: tuple[str, ...] = ()   # list ids that must exist
     needs_lists: bool = False              # at least one list
-    needs_cards: tuple[str, ...] = ()      # card urgencies that must exist
+    needs_cards: bool = False              # at least one care card (levels: site.yaml care_levels)
+    sheet: str = "no"                      # how its lists go on the appointment sheet by default
+    sheet_ids: tuple[str, ...] = ()        # only these lists go there by default (none: every list)
+    item_type: str = "text"                # what its lists' items are by default (ITEM_TYPES)
+
+    def default_sheet(self, list_id: str) -> str:
+        return self.sheet if not self.sheet_ids or list_id in self.sheet_ids else "no"
 
 
 # The order of a condition page. Generic to every condition; editors choose the headings.
 SECTION_KINDS: tuple[SectionKind, ...] = (
     SectionKind("what-it-is", "what the condition is"),
-    SectionKind("symptoms", "signs to watch for", needs_lists=True),
-    SectionKind("causes", "what causes it"),
-    SectionKind("when-to-get-help", "when to get help", needs_cards=("urgent", "emergency")),
-    SectionKind("risk-factors", "who is more likely to get it", needs_lists=True),
-    SectionKind("complications", "problems it can lead to"),
-    SectionKind("diagnosis", "how it is diagnosed"),
-    SectionKind("treatment", "how it is treated"),
+    SectionKind("symptoms", "signs to watch for", needs_lists=True, sheet="since-when", item_type="symptom"),
+    SectionKind("causes", "what causes it", item_type="cause"),
+    SectionKind("when-to-get-help", "when to get help", needs_cards=True),
+    SectionKind("risk-factors", "who is more likely to get it", needs_lists=True, sheet="checkbox",
+                item_type="risk-factor"),
+    SectionKind("complications", "problems it can lead to", item_type="complication"),
+    SectionKind("diagnosis", "how it is diagnosed", item_type="test"),
+    SectionKind("treatment", "how it is treated", item_type="therapy"),
     SectionKind("home-care", "what you can do at home"),
-    SectionKind("appointment", "getting ready for an appointment", required_lists=("bring", "questions")),
+    SectionKind("appointment", "getting ready for an appointment", required_lists=("bring", "questions"),
+                sheet="checkbox", sheet_ids=("bring", "questions")),
     SectionKind("key-takeaway", "the main message"),
 )
 SECTION_IDS = tuple(k.id for k in SECTION_KINDS)
-URGENCIES = ("urgent", "emergency")
+# A list's `sheet:` setting: a checkbox with a "Since when?" box, a plain checkbox, or not on the sheet.
+SHEET_MODES = ("since-when", "checkbox", "no")
+# A list's `type:` setting: what its items are, for structured data (publish/seo.py); "text": none.
+ITEM_TYPES = ("symptom", "risk-factor", "cause", "test", "therapy", "complication", "text")
+# The looks a care level may have (static/site.css), in the NHS care-card pattern.
+CARE_STYLES = ("non-urgent", "urgent", "emergency")
+
+
+@dataclass(frozen=True)
+class CareLevel:
+    """One level of care advice, defined once for the library (site.yaml `care_levels:`)."""
+
+    id: str          # what a card's `urgency:` names
+    label: str       # shown above the card's heading
+    hidden: str      # read first to screen-reader users, before the heading
+    style: str       # one of CARE_STYLES: the card's border and label style
+    builtin: bool = False   # one of CARE_LEVELS: its words are the templates' (translated), not the library's
+
+
+# Lowest to highest: a sheet shows a condition's highest. site.yaml may define its own.
+CARE_LEVELS = (CareLevel("soon", "Non-urgent advice", "Non-urgent advice", "non-urgent", builtin=True),
+               CareLevel("urgent", "Urgent advice", "Urgent advice", "urgent", builtin=True),
+               CareLevel("emergency", "Emergency", "Emergency", "emergency", builtin=True))
 
 
 @dataclass(frozen=True)
@@ -70,13 +100,21 @@ class ItemList:
     id: str
     heading: str
     items: tuple[Text, ...]
+    sheet: str = "no"         # SHEET_MODES: how it goes on the appointment sheet
+    type: str = "text"        # ITEM_TYPES: what its items are
+    line: int | None = field(default=None, compare=False)   # of its `id:`
+
+    @property
+    def since(self) -> bool:
+        return self.sheet == "since-when"
 
 
 @dataclass(frozen=True)
 class CareCard:
-    urgency: str          # "urgent" | "emergency"
+    urgency: str          # a care level's id (Site.care_levels)
     heading: str
     items: tuple[Text, ...]
+    line: int | None = field(default=None, compare=False)   # of its `urgency:`
 
 
 @dataclass(frozen=True)
@@ -256,7 +294,11 @@ class Site:
     feedback: str = ""                 # a mailto: address or a form's https:// address
     required_pages: tuple[str, ...] = ("about", "how-we-write", "privacy", "accessibility", "contact")
     footer: tuple[tuple[str, str], ...] = ()    # (address, title) of each editorial page, in order
+    care_levels: tuple[CareLevel, ...] = CARE_LEVELS    # lowest first
     directory_urls: bool = True        # links to folders (a web host); False: to their index.html (file://)
+
+    def care_level(self, level_id: str) -> CareLevel | None:
+        return next((level for level in self.care_levels if level.id == level_id), None)
 
     @property
     def public_url(self) -> str:

@@ -51,6 +51,8 @@ class Report:
     external: list[ExternalLink]
     conditions: int
     library: Library = field(repr=False, default=None)
+    sheets: dict[str, dict[str, int]] = field(default_factory=dict)   # slug -> paper label -> pages
+    sheets_note: str | None = None      # why the sheets' pages could not be counted (not --no-pdf)
 
     def final(self, strict: bool) -> list[Problem]:
         """The problems to show; in strict mode every warning counts as an error."""
@@ -285,15 +287,19 @@ class Checker:
         return editorial.written(self.library, page, href) or (f"{page} (from the templates)", None)
 
 
-def run(project: Project, today: dt.date) -> Report:
-    """Check everything; write nothing."""
-    gathered = gather(project, keep_models=True, today=today)
+def run(project: Project, today: dt.date, pdfs: bool = True) -> Report:
+    """Check everything; write nothing but the PDF cache. `pdfs`: count each sheet's pages as the
+    build's PDFs have them (False: faster, not counted)."""
+    from ..publish import pdf
+    skipped = pdf.unavailable() if pdfs else None
+    gathered = gather(project, keep_models=True, today=today, papers=pdf.PAPERS if pdfs and not skipped else ())
     library, problems = gathered.library, gathered.problems
     try:
         pages = {path: data for path, data, _ in site_files(gathered)} if gathered.renderer else {}
     except BuildError as exc:
         problems.extend(exc.problems)
         pages = {}
+    counts = count_sheets(project, library, pages, problems) if pdfs and not skipped else {}
     checker = Checker(project, library, problems, pages, today)
     checker.run()
     governance.check_problems(library, problems, today, project)
@@ -302,7 +308,27 @@ def run(project: Project, today: dt.date) -> Report:
         checker.grade(SectionScore(editorial.FOLDER, page.slug, problems.relative(page.path), score), page.path,
                       page.body.line)
     return Report(problems.sorted(), checker.scores, sorted(set(checker.external), key=_link_key),
-                  len(library.conditions), library)
+                  len(library.conditions), library, counts, skipped and skipped.split(". To make them")[0])
+
+
+def count_sheets(project: Project, library: Library, pages: dict[str, bytes],
+                 problems: Problems) -> dict[str, dict[str, int]]:
+    """slug -> {paper: pages} of each rendered sheet, counted as the build makes its PDFs and
+    through the same cache: after a build, only a sheet that changed since is laid out again.
+    A sheet past two pages is a warning naming its longest lists. Adds the PDFs' paths to `pages`
+    (empty), as the build publishes them, for the link check."""
+    from ..publish import pdf
+    from ..speed import sheets
+    rendered = [c for c in library.conditions if c.prep_url + "index.html" in pages]
+    try:
+        counted = sheets.sheet_pages(rendered, pages, library.site.base_url, project.pdf_cache, problems,
+                                     {c.slug: c for c in rendered}.get)
+    except BuildError as exc:
+        problems.extend(exc.problems)
+        return {}
+    pages.update((path, b"") for path in counted)
+    return {c.slug: {paper.label: counted[c.prep_url + paper.filename(c.slug)] for paper in pdf.PAPERS}
+            for c in rendered}
 
 
 def _link_key(link: ExternalLink):
@@ -371,4 +397,5 @@ def as_text(report: Report, strict: bool, verbose: bool) -> tuple[str, str]:
         verdict = f"Check passed with {warnings} warning(s) in {report.conditions} condition(s)."
     else:
         verdict = f"Check passed: no problems in {report.conditions} condition(s)."
-    return "\n".join(out), "\n".join([*map(str, problems), verdict])
+    note = [f"Sheet pages not counted: {report.sheets_note}"] if report.sheets_note else []
+    return "\n".join(out), "\n".join([*map(str, problems), *note, verdict])

@@ -10,8 +10,6 @@ this module (it is a tool's page, not the site's).
 from __future__ import annotations
 
 import datetime as dt
-import re
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,8 +19,6 @@ from ..content import editorial, governance
 from ..content.model import STATUSES, Condition
 from ..errors import Problem, Problems
 
-_PAGE_TYPE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
-_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
 
 
 @dataclass
@@ -41,38 +37,6 @@ class Row:
     @property
     def warnings(self) -> int:
         return len(self.problems) - self.errors
-
-
-def pdf_pages(data: bytes) -> int:
-    """The pages of a PDF: its page objects, in object streams too (WeasyPrint compresses them)."""
-    count = len(_PAGE_TYPE.findall(data))
-    for m in _STREAM.finditer(data):
-        try:
-            count += len(_PAGE_TYPE.findall(zlib.decompress(m.group(1))))
-        except zlib.error:
-            continue
-    return count
-
-
-def sheet_pages(library, project) -> tuple[dict[str, dict[str, int]], str | None]:
-    """slug -> {paper: pages} of each sheet's PDF, made as the build makes them (and from the same
-    cache, so after a build this costs no rendering); or why they could not be counted."""
-    from ..publish import pdf
-    from ..publish.render import Renderer
-    from ..speed import sheets
-    reason = pdf.unavailable()
-    if reason:
-        return {}, reason.split(". To make them")[0] + "."
-    renderer = Renderer(library.site, library.glossary, project.templates, project.static, pdf.PAPERS)
-    files = dict(renderer.static_files())
-    for condition in library.conditions:
-        files.update(renderer.condition_pages(condition))
-    counts: dict[str, dict[str, int]] = {}
-    made = sheets.sheet_pdfs(library.conditions, files, library.site.base_url, project.pdf_cache,
-                             Problems(project.root), {c.slug: c for c in library.conditions}.get)
-    for (path, data), (condition, paper) in zip(made, [(c, p) for c in library.conditions for p in pdf.PAPERS]):
-        counts.setdefault(condition.slug, {})[paper.label] = pdf_pages(data)
-    return counts, None
 
 
 def rows(report, project, today: dt.date, strict: bool) -> tuple[dict[str, list[Row]], list[Problem]]:
@@ -95,7 +59,7 @@ def rows(report, project, today: dt.date, strict: bool) -> tuple[dict[str, list[
 
 def page(report, project, today: dt.date, strict: bool = False, pdfs: bool = True) -> str:
     by_status, general = rows(report, project, today, strict)
-    counts, no_counts = sheet_pages(report.library, project) if pdfs else (
+    counts, no_counts = (report.sheets, report.sheets_note) if pdfs else (
         {}, "not counted here: 'build.py check --format html' counts them.")
     for group in by_status.values():
         for row in group:

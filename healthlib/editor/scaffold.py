@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from ..content.load import CONDITION_FILE, DOCS, FAQ_FILE, slug_problem
-from ..content.model import SECTION_KINDS, URGENCIES, SectionKind
+from ..content.model import CARE_LEVELS, ITEM_TYPES, SECTION_KINDS, CareLevel, SectionKind
 
 
 class Refused(Exception):
@@ -99,6 +99,15 @@ _OPTIONAL_LISTS = """\
 lists:
 """
 
+# Each list may also say how it goes on the appointment checklist and what its items are.
+_LIST_SETTINGS = """\
+# Two optional settings of each list, beside 'heading':
+#   sheet: on the appointment checklist, since-when (a box to tick and a "Since when?" box),
+#          checkbox (a box to tick) or no (not on it). Without it: {sheet}.
+#   type:  what the items are, for search engines, one of:
+#          {types}. Without it: {type}.
+"""
+
 _CARD = """\
   - urgency: {urgency}
     heading:
@@ -107,7 +116,17 @@ _CARD = """\
 """
 
 
+def _list_settings(kind: SectionKind) -> str:
+    sheet = ", ".join(f"'{i}' {kind.sheet}" for i in kind.sheet_ids) + ", any other no" if kind.sheet_ids \
+        else kind.sheet
+    return _LIST_SETTINGS.format(sheet=sheet, types=", ".join(ITEM_TYPES), type=kind.item_type)
+
+
 def _lists(kind: SectionKind) -> str:
+    return _list_settings(kind) + _list_lines(kind)
+
+
+def _list_lines(kind: SectionKind) -> str:
     if kind.required_lists:
         ids = ", ".join(kind.required_lists)
         return (f"# Lists shown after the text. Keep these ids ({ids}): other pages use them.\n"
@@ -120,21 +139,22 @@ def _lists(kind: SectionKind) -> str:
     return _OPTIONAL_LISTS
 
 
-def _cards(kind: SectionKind) -> str:
+def _cards(kind: SectionKind, levels: tuple[CareLevel, ...]) -> str:
     if not kind.needs_cards:
         return ""
-    labels = {"urgent": "contact the care team today", "emergency": "call emergency services now"}
-    which = "; ".join(f"{u}: when to {labels.get(u, u)}" for u in kind.needs_cards if u in URGENCIES)
-    return (f"# Advice boxes, one for each urgency ({which}).\n"
-            "# Write a heading and the signs, one after each '- '.\n"
-            "cards:\n" + "".join(_CARD.format(urgency=u) for u in kind.needs_cards))
+    which = "; ".join(f"{level.id}: {level.label}" for level in levels)
+    return ("# Advice boxes, one card for each level of care that applies (the library's levels,\n"
+            f"# from site.yaml 'care_levels', lowest first: {which}).\n"
+            "# Delete the cards that do not apply; keep at least one. The appointment checklist shows\n"
+            "# the highest. Write a heading and the signs, one after each '- '.\n"
+            "cards:\n" + "".join(_CARD.format(urgency=level.id) for level in levels))
 
 
-def section_text(kind: SectionKind) -> str:
+def section_text(kind: SectionKind, levels: tuple[CareLevel, ...] = CARE_LEVELS) -> str:
     return ("---\n"
             f"# The heading of the section about {kind.purpose}, in your words.\n"
             "title:\n"
-            f"{_lists(kind)}{_cards(kind)}"
+            f"{_lists(kind)}{_cards(kind, levels)}"
             "# Text shown after the lists (optional, Markdown).\n"
             "closing:\n"
             "---\n"
@@ -143,12 +163,13 @@ def section_text(kind: SectionKind) -> str:
             "     This note is not shown on the page. -->\n")
 
 
-def files() -> dict[str, str]:
-    """Every file of a new condition, by name."""
-    return {CONDITION_FILE: CONDITION, FAQ_FILE: FAQ, **{f"{k.id}.md": section_text(k) for k in SECTION_KINDS}}
+def files(levels: tuple[CareLevel, ...] = CARE_LEVELS) -> dict[str, str]:
+    """Every file of a new condition, by name; `levels`: the library's care levels."""
+    return {CONDITION_FILE: CONDITION, FAQ_FILE: FAQ,
+            **{f"{k.id}.md": section_text(k, levels) for k in SECTION_KINDS}}
 
 
-def create(content: Path, slug: str) -> Path:
+def create(content: Path, slug: str, levels: tuple[CareLevel, ...] = CARE_LEVELS) -> Path:
     """Make content/<slug>/ with every file; refuse a bad name or a folder that exists."""
     problem = slug_problem(slug)
     if problem:
@@ -161,7 +182,7 @@ def create(content: Path, slug: str) -> Path:
     # Written into a hidden folder first (the build skips those), then renamed: never half made.
     tmp = Path(tempfile.mkdtemp(prefix=f".new-{slug}-", dir=content))
     try:
-        for name, text in sorted(files().items()):
+        for name, text in sorted(files(levels).items()):
             (tmp / name).write_text(text, encoding="utf-8")
         os.chmod(tmp, 0o755)
         os.rename(tmp, folder)

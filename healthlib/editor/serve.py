@@ -238,7 +238,8 @@ class _Editor(_LocalOnly, web.RequestHandler):
     def get(self):
         from . import check, dashboard
         today = dt.date.today()
-        page = dashboard.page(check.run(self.preview.project, today), self.preview.project, today, pdfs=False)
+        page = dashboard.page(check.run(self.preview.project, today, pdfs=False), self.preview.project, today,
+                                  pdfs=False)
         self.set_header("Cache-Control", "no-store")
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(with_reload_script(page.encode("utf-8")))

@@ -224,6 +224,16 @@ class Cache:
             return None
         return SheetPdf(paper, data, self._pages[key])
 
+    def pages(self, key: str, paper: Paper) -> int | None:
+        """The page count of a cached PDF, from its name (nothing read), marked as used."""
+        if key not in self._pages:
+            return None
+        try:
+            os.utime(self._path(key, self._pages[key]))     # for prune(), as get() does
+        except OSError:
+            return None
+        return self._pages[key]
+
     def put(self, key: str, made: SheetPdf) -> None:
         if self.folder is None:
             return

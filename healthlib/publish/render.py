@@ -12,7 +12,7 @@ import markupsafe
 
 from . import filelinks, headers, seo
 from .az import az_index
-from ..content import governance
+from ..content import care, governance, itemlists
 from ..text import markup
 from ..errors import BuildError, Problem
 from ..content.model import Condition, GlossaryTerm, Library, Site
@@ -179,7 +179,8 @@ class Renderer:
         return [(path, self.render("condition.html", path, condition=condition, json_ld=json_ld,
                                    related=list(related), feedback=feedback,
                                    overdue=governance.overdue(condition, self.today))),
-                (sheet, self.render("sheet.html", sheet, condition=condition))]
+                (sheet, self.render("sheet.html", sheet, condition=condition, lists=itemlists.checklists(condition),
+                                    care=care.highest(self.site, condition)))]
 
     def library_pages(self, library: Library, html_paths: list[str]) -> list[tuple[str, bytes]]:
         """The pages made from every condition's listing: the A-Z index, 404.html, sitemap.xml

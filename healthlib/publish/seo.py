@@ -18,16 +18,16 @@ from ..content.model import Condition, Library, Site
 SCHEMA_ORG = "https://schema.org"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
-# Which section's list items describe which property of a schema.org MedicalCondition, and the
-# type of each item (None: the property takes plain text). Section ids are the generic page
-# structure (model.SECTION_KINDS), the same for every condition.
+# What a list's items are (its `type:`, model.ITEM_TYPES, defaulting from its section) -> the
+# schema.org MedicalCondition property they describe and the type of each item (None: the
+# property takes plain text). Items of type "text" are in no property.
 CONDITION_PROPERTIES: tuple[tuple[str, str, str | None], ...] = (
-    ("symptoms", "signOrSymptom", "MedicalSignOrSymptom"),
-    ("causes", "cause", "MedicalCause"),
-    ("risk-factors", "riskFactor", "MedicalRiskFactor"),
-    ("complications", "possibleComplication", None),
-    ("diagnosis", "typicalTest", "MedicalTest"),
-    ("treatment", "possibleTreatment", "MedicalTherapy"),
+    ("symptom", "signOrSymptom", "MedicalSignOrSymptom"),
+    ("cause", "cause", "MedicalCause"),
+    ("risk-factor", "riskFactor", "MedicalRiskFactor"),
+    ("complication", "possibleComplication", None),
+    ("test", "typicalTest", "MedicalTest"),
+    ("therapy", "possibleTreatment", "MedicalTherapy"),
 )
 
 
@@ -85,10 +85,9 @@ def medical_condition(condition: Condition) -> dict:
     data: dict = _named("MedicalCondition", condition.title, description=condition.summary)
     if condition.other_names:
         data["alternateName"] = list(condition.other_names)
-    sections = {s.id: s for s in condition.sections}
-    for section_id, prop, item_type in CONDITION_PROPERTIES:
-        section = sections.get(section_id)
-        names = [item.plain for item in section.all_items] if section else []
+    lists = [lst for section in condition.sections for lst in section.lists]
+    for kind, prop, item_type in CONDITION_PROPERTIES:
+        names = [item.plain for lst in lists if lst.type == kind for item in lst.items]
         if names:
             data[prop] = [name if item_type is None else _named(item_type, name) for name in names]
     return data

@@ -33,11 +33,27 @@ def sheet_pdfs(conditions: Sequence[Listing], files: Mapping[str, bytes], root_u
     model_of  a condition's whole model by slug, for a long sheet's warning
     jobs      processes to make them in (None: every core)
     """
+    made = _sheets(conditions, files, root_url, pdf.Cache(cache_dir), problems, model_of, jobs, read=True)
+    return [(path, sheet.data) for path, sheet in made]
+
+
+def sheet_pages(conditions: Sequence[Listing], files: Mapping[str, bytes], root_url: str,
+                cache_dir: Path | None, problems: Problems, model_of: Callable[[str], Condition | None],
+                jobs: int | None = None) -> dict[str, int]:
+    """The pages of every sheet PDF by site path, counted as sheet_pdfs makes them (the same
+    warnings), for `check`: a PDF in the cache is counted from its name, unread; only the
+    missing ones are made, and kept for the next build."""
+    made = _sheets(conditions, files, root_url, pdf.Cache(cache_dir), problems, model_of, jobs, read=False)
+    return {path: pages for path, pages in made}
+
+
+def _sheets(conditions, files, root_url, cache: pdf.Cache, problems: Problems, model_of, jobs, read: bool) -> list:
+    """(site path, SheetPdf, or its page count when not `read`) for every paper of every sheet."""
     root, styles = pdf.site_root(root_url), pdf.stylesheets(files)
-    cache = pdf.Cache(cache_dir)
     pages = [c.prep_url + "index.html" for c in conditions]
     keys = [[pdf.key(files[page], styles, root, paper) for paper in pdf.PAPERS] for page in pages]
-    found = [[cache.get(k, paper) for k, paper in zip(ks, pdf.PAPERS)] for ks in keys]
+    look = cache.get if read else cache.pages
+    found = [[look(k, paper) for k, paper in zip(ks, pdf.PAPERS)] for ks in keys]
     todo = [(i, p) for i, sheets in enumerate(found) for p, sheet in enumerate(sheets) if sheet is None]
     printer = pdf.Printer(files, root)
 
@@ -53,37 +69,47 @@ def sheet_pdfs(conditions: Sequence[Listing], files: Mapping[str, bytes], root_u
         if isinstance(made, list):
             raise BuildError(made)
         cache.put(keys[i][p], made)
-        found[i][p] = made
+        found[i][p] = made if read else made.pages
     cache.prune()
     out = []
     for condition, page, sheets in zip(conditions, pages, found):
-        long = [s for s in sheets if s.pages > pdf.MAX_PAGES]
+        counts = [(paper, s.pages if read else s) for paper, s in zip(pdf.PAPERS, sheets)]
+        long = [(paper, n) for paper, n in counts if n > pdf.MAX_PAGES]
         model = model_of(condition.slug) if long else None
         if model is not None:
-            problems.warn(model.folder or model.slug, None, long_sheet(model, files[page], long))
-        out += [(condition.prep_url + s.paper.filename(condition.slug), s.data) for s in sheets]
+            problems.warn(*long_sheet(model, files[page], long))
+        out += [(condition.prep_url + paper.filename(condition.slug), s) for paper, s in zip(pdf.PAPERS, sheets)]
     return out
 
 
-def long_sheet(condition: Condition, sheet_html: bytes, long: Sequence[pdf.SheetPdf]) -> str:
-    """The warning for a sheet that runs past pdf.MAX_PAGES: its pages, and its longest lists."""
-    papers = " and ".join(f"{s.pages} pages on {s.paper.label}" for s in long)
+def long_sheet(condition: Condition, sheet_html: bytes, long: Sequence[tuple[pdf.Paper, int]]) -> tuple:
+    """(path, line, message) of the warning for a sheet that runs past pdf.MAX_PAGES: its pages, and
+    its longest lists with their file and line; at the longest list, or the condition's folder."""
+    papers = " and ".join(f"{pages} pages on {paper.label}" for paper, pages in long)
     lists = longest_lists(condition, sheet_html.decode("utf-8"))
-    named = " Its longest lists: " + ", ".join(lists) + "." if lists else ""
-    return (f"the appointment sheet needs {papers} (it should fit on {pdf.MAX_PAGES}).{named} "
-            "Shorten the longest lists or their items, then build again and look at the PDF.")
+    named = " Its longest lists: " + ", ".join(f"{where} '{heading}' ({count} item{'' if count == 1 else 's'})"
+                                               for _, where, heading, count in lists) + "." if lists else ""
+    message = (f"the appointment sheet needs {papers} (it should fit on {pdf.MAX_PAGES}).{named} "
+               "Shorten the longest lists or their items, or take a list off the sheet ('sheet: no'), "
+               "then check again and look at the PDF.")
+    folder = condition.folder or condition.slug
+    return (lists[0][0], _line(lists[0][1]), message) if lists else (folder, None, message)
 
 
-def longest_lists(condition: Condition, sheet_html: str) -> list[str]:
+def _line(where: str) -> int | None:
+    return int(where.rpartition(":")[2]) if ":" in where else None
+
+
+def longest_lists(condition: Condition, sheet_html: str) -> list[tuple[Path | str, str, str, int]]:
     """The condition's lists and cards printed on its sheet (each of their items is on it), the
-    longest first, each as `file 'heading' (N items)`. Read from the sheet itself, so it follows
-    whatever the sheet's template prints."""
+    longest first, each as (its file, `file:line` within the folder, its heading, its items).
+    Read from the sheet itself, so it follows whatever the sheet's template prints."""
     printed = []
     for section in condition.sections:
-        where = section.path.name if section.path else section.id
+        name = section.path.name if section.path else section.id
         for group in (*section.lists, *section.cards):
             items = group.items
             if items and all(str(escape(item.plain)) in sheet_html or item.html in sheet_html for item in items):
-                printed.append((-len(items), where, group.heading))
-    return [f"{where} '{heading}' ({-count} item{'' if count == -1 else 's'})"
-            for count, where, heading in sorted(printed)[:LONGEST]]
+                where = f"{name}:{group.line}" if group.line else name
+                printed.append((-len(items), len(printed), section.path or name, where, group.heading))
+    return [(path, where, heading, -count) for count, _, path, where, heading in sorted(printed)[:LONGEST]]
