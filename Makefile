@@ -1,7 +1,7 @@
 # healthlib: build the patient-education site, and test it.
 #
 # On a fresh Debian machine two commands do all the set-up:
-#     make build     # Python venv + the generator's dependencies, then builds site/
+#     make build     # Python venv + the generator's dependencies, then builds site/ (make view shows it)
 #     make test      # + test dependencies, Chromium/Java/poppler (apt, as root), npm tools, pytest
 #
 # Variables you may override:  make test VENV=/tmp/venv PYTEST_ARGS='-k skip_link -x'
@@ -37,7 +37,7 @@ NPM_STAMP = node_modules/.package-lock.json
 CHROMIUM = /usr/bin/chromium
 APT_GET = DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: help build test check serve clean system-deps npm-deps venv audit bench compile test-other-python fuzz lock \
+.PHONY: help build test check serve view clean system-deps npm-deps venv audit bench compile test-other-python fuzz lock \
 	i18n-extract i18n-update i18n-compile i18n-init
 
 help:
@@ -46,6 +46,7 @@ help:
 	@echo "make check        validate content only (build.py check --strict)"
 	@echo "make audit        build, then Lighthouse scores for every page (fails below target)"
 	@echo "make serve        preview with live reload while editing content"
+	@echo "make view         look at the built site/ at http://127.0.0.1:8001/, as a web host serves it"
 	@echo "make test-other-python  the fast paths' tests on /usr/bin/python3 too, if it is another release"
 	@echo "make fuzz         search for slow or crashing Markdown: 10,000+ hostile examples (~5 min)"
 	@echo "make i18n-update  collect the templates' words into locales/messages.pot and add new ones to every .po"
@@ -128,6 +129,10 @@ check: compile
 
 serve: compile
 	$(PY) build.py serve
+
+# The built site/ at http://127.0.0.1:8001/, as a web host serves it (clean addresses, 404.html, search).
+view: compile
+	$(PY) build.py view
 
 # The fast paths' tests again on the machine's own Python, when it is another release than the
 # venv's: Debian 12's is 3.11.2, whose `re` had bugs fixed in 3.11.5 (markup.py). Those tests

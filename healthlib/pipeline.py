@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .content import care, editorial, governance, languages
+from .content import address, care, editorial, governance, languages
 from .speed import incremental
 from .speed.cache import Store, folder_signature
 from .errors import BuildError, Problems
@@ -69,6 +69,7 @@ class Gathered:
     editions: list["Gathered"] = field(default_factory=list)   # each language folder's (the main one's only)
     edition: languages.Edition | None = None
     key: str = ""                # what all its conditions' pages share (incremental.render_key ...)
+    set_aside: dict[str, list] = field(default_factory=dict)   # address -> its problems (`set_aside=True`)
 
     @property
     def languages(self) -> list["Gathered"]:
@@ -129,14 +130,16 @@ def _no_cycle_collector():
 def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str | None = None,
            papers: tuple = (), current=lambda path: None, renderers: dict[str, Renderer] | None = None,
            keep_models: bool = False, render: bool = True, drafts: bool = True,
-           today: dt.date | None = None) -> Gathered:
+           today: dt.date | None = None, set_aside: bool = False) -> Gathered:
     """Read, validate and render every condition of every language, never raising: problems are
     collected. `store`: earlier results to reuse (incremental.py); `current`: the site's bytes as
     they are; `renderers`: the last gather's (Gathered.renderers) to reuse (serve), when nothing
     but condition folders changed; `render`: False to load and check the models only (no pages);
     `drafts`: False to leave drafts out, with their problems (Gathered.left_out names them);
-    `today`: the day review dates are compared with. The main language's Gathered holds each
-    language folder's in `editions` (content/languages.py)."""
+    `today`: the day review dates are compared with; `set_aside`: True to make the site without the
+    conditions that have errors (the preview), their problems in each Gathered.set_aside instead of
+    `problems`. The main language's Gathered holds each language folder's in `editions`
+    (content/languages.py)."""
     problems = Problems(project.root)
     main = _read_shared(project, None, problems, base_url)
     if not main.ok:
@@ -146,7 +149,8 @@ def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str 
     shared = [one for one in shared if one.ok]    # a language whose settings have errors is not made, nor linked
     versions, read = _versions(project, shared), list(problems.items)
     options = dict(jobs=jobs, papers=papers, current=current, keep_models=keep_models, render=render,
-                   drafts=drafts, today=today, store=store or Store(None), renderers=renderers or {})
+                   drafts=drafts, today=today, store=store or Store(None), renderers=renderers or {},
+                   set_aside=set_aside)
     gathered = _gather_languages(project, shared, versions, problems, options)
     published = _versions(project, shared, gathered)
     if len(shared) > 1 and not drafts and published != versions and not problems.errors:
@@ -188,7 +192,9 @@ def _read_shared(project: Project, edition: languages.Edition | None, problems: 
     errors = len(problems.errors)
     if edition is None:
         site, glossary, folders = load_shared(project.content, project.site_file, problems)
-        site = replace(site, base_url=base_url) if base_url else site
+        if base_url:
+            site = replace(site, base_url=base_url)
+            address.overridden(problems, project.site_file, base_url, site.demonstration)
         edition = languages.Edition(site.language, project.content)
     else:
         site = languages.load_site(edition, main, problems)
@@ -246,7 +252,7 @@ def _source_version(folder: Path) -> str:
 
 
 def _gather_edition(project: Project, shared: _Shared, problems: Problems, place: alternates.Place, *, store,
-                    jobs, papers, current, renderers, keep_models, render, drafts, today) -> Gathered:
+                    jobs, papers, current, renderers, keep_models, render, drafts, today, set_aside) -> Gathered:
     """One language's conditions: read, checked and rendered (gather)."""
     site, glossary, folders, edition = shared.site, shared.glossary, shared.folders, shared.edition
     renderer = renderers.get(edition.language)
@@ -272,11 +278,16 @@ def _gather_edition(project: Project, shared: _Shared, problems: Problems, place
         problems.extend(result.problems)
     listings = [m.model or m.listing for m in made if m.listing is not None]
     check_related(listings, [folder.name for folder in all_folders], problems, edition.content, CONDITION_FILE)
+    aside: dict[str, list] = {}
+    if set_aside:
+        folders, made, listings = _set_aside(folders, made, listings, problems, aside, edition.prefix)
     if renderer is not None and not problems.errors:
         with _no_cycle_collector():
             made = with_related(made, folders, make, store, key, current, jobs, problems, own)
+        if set_aside:
+            folders, made, listings = _set_aside(folders, made, listings, problems, aside, edition.prefix)
     library = Library(site, tuple(sorted(listings, key=lambda c: (c.title.lower(), c.slug))), glossary, shared.pages)
-    return Gathered(library, problems, made, renderer, left_out=left_out, edition=edition, key=key)
+    return Gathered(library, problems, made, renderer, left_out=left_out, edition=edition, key=key, set_aside=aside)
 
 
 def _library_pages(gathered: list[Gathered], store, current) -> None:
@@ -292,6 +303,26 @@ def _library_pages(gathered: list[Gathered], store, current) -> None:
                    repr(paths if more else ()), repr(more)),
             lambda: Made(None, [], g.renderer.library_pages(g.library, paths, more)), store, current)
         g.library_pages = [(path, data, pages.reused) for path, data in pages.pages]
+
+
+def _set_aside(folders: list[Path], made: list[Made], listings: list, problems: Problems,
+               aside: dict[str, list], prefix: str) -> tuple[list[Path], list[Made], list]:
+    """The conditions without errors, and what was made of them; each condition with an error is
+    moved, with every problem in its folder, from `problems` into `aside` (by its address, `prefix`
+    and its folder's name)."""
+    where = {problems.relative(folder) + "/": folder.name for folder in folders}
+
+    def slug_of(problem) -> str | None:
+        return next((slug for start, slug in where.items() if problem.path.startswith(start)), None)
+
+    broken = {slug_of(p) for p in problems.items if p.is_error} - {None}
+    if not broken:
+        return folders, made, listings
+    for problem in [p for p in problems.items if slug_of(p) in broken]:
+        aside.setdefault(prefix + slug_of(problem), []).append(problem)
+    problems.items = [p for p in problems.items if slug_of(p) not in broken]
+    kept = [(f, m) for f, m in zip(folders, made) if f.name not in broken]
+    return [f for f, _ in kept], [m for _, m in kept], [c for c in listings if c.slug not in broken]
 
 
 def with_related(made: list[Made], folders: list[Path], make, store, shared: str, current, jobs,
@@ -356,6 +387,9 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
                           drafts=False, today=today)
         if gathered.problems.errors:
             raise BuildError(gathered.problems.items)
+        for g in gathered.languages:
+            governance.links_to_left_out(g.made, g.left_out, functools.partial(condition_model, project,
+                                                                               edition=g.edition), gathered.problems)
         writer.check_destination(every_file=False)
         index = SearchIndex()
         files = [*index.taking(site_files(gathered)), *(index.files(writer.current) if search else ())]
@@ -371,5 +405,6 @@ def build(project: Project, out_dir: Path, *, pdfs: bool = True, base_url: str |
     finally:
         store.flush()   # what was worked out is kept even when the build fails
     store.prune()
-    notes = ((skipped,) if skipped else ()) + governance.left_out_note(gathered.left_out)
+    notes = ((skipped,) if skipped else ()) + governance.left_out_note(
+        [g.edition.prefix + slug for g in gathered.languages for slug in g.left_out])
     return BuildResult(library, gathered.problems, len(writer.files), notes=notes, cache=store)

@@ -42,8 +42,9 @@ def meta(lib: Path, slug: str = SLUG) -> Path:
 
 
 def real_library(lib: Path) -> None:
-    """Not a demonstration: sign-offs and a feedback address are asked for."""
+    """Not a demonstration: sign-offs, a feedback address and a real address are asked for."""
     replace_in(lib / "site.yaml", "demonstration: true", "demonstration: false")
+    replace_in(lib / "site.yaml", "https://example.org/library/", "https://health.our-trust.org.uk/library/")
 
 
 def add(path: Path, text: str) -> None:

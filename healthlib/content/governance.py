@@ -25,6 +25,7 @@ TRANSLATION_SETTINGS = ("source_version", "source_reviewed", "translated_by", "c
 PENDING = "pending"      # a check of a translation not done yet
 VERSION = re.compile(r"^[0-9a-f]{7,64}$")
 DOCS = "docs/content-format.md"
+DRAFT_LINE = re.compile(r"^status:[ \t]*['\"]?draft['\"]?[ \t]*(?:#.*)?$", re.M)
 EMAIL = re.compile(r"^[^@\s:/?#]+@[^@\s:/?#]+\.[^@\s:/?#]+$")
 
 
@@ -161,7 +162,9 @@ def declared_draft(folder: Path) -> bool:
     problems = Problems()
     text = read_text(folder / "condition.yaml", folder.parent, problems)
     doc = parse_yaml(text, folder / "condition.yaml", problems) if text is not None else None
-    return doc is not None and isinstance(doc.data, dict) and doc.data.get("status") == "draft"
+    if doc is None:     # YAML broken elsewhere in the file: the line itself still says so
+        return text is not None and DRAFT_LINE.search(text) is not None
+    return isinstance(doc.data, dict) and doc.data.get("status") == "draft"
 
 
 def without_drafts(folders: list[Path], made: list) -> tuple[list[Path], list, list[str]]:
@@ -235,13 +238,31 @@ def _links_to_drafts(library: Library, problems: Problems) -> None:
         for entry in (r for r in c.related if r.slug in drafts):
             problems.warn(c.folder / CONDITION_FILE, entry.line, f"'related' names '{entry.slug}', which is a "
                           "draft: the published page will not list it until it is published.")
-        for slug in drafts:
-            link = re.compile(rf"\]\(\.\./{re.escape(slug)}(?:[/#)]|$)")
-            for name, _, _ in c.located:
-                line = c.line_of(name, link)
-                if line is not None:
-                    problems.warn(c.folder / name, line, f"this links to '{slug}', which is a draft: the "
-                                  "published site will not have it. Remove the link, or publish that page first.")
+        _written_links_to(c, drafts, problems)
+
+
+def _written_links_to(c: Condition, drafts: list[str], problems: Problems) -> None:
+    for slug in drafts:
+        link = re.compile(rf"\]\(\.\./{re.escape(slug)}(?:[/#)]|$)")
+        for name, _, _ in c.located:
+            line = c.line_of(name, link)
+            if line is not None:
+                problems.warn(c.folder / name, line, f"this links to '{slug}', which is a draft: the "
+                              "published site will not have it. Remove the link, or publish that page first.")
+
+
+def links_to_left_out(made: list, drafts: list[str], model, problems: Problems) -> None:
+    """The build's warning, at its line, for a published page that links to a draft it left out
+    (the link is broken on the site). `model`: a condition's whole model by slug, loaded only for
+    a page whose HTML has such a link."""
+    if not drafts:
+        return
+    href = re.compile(rb'href="(?:\.\./)+(?:' + b"|".join(re.escape(d.encode()) for d in drafts) + rb')[/#"]')
+    for m in made:
+        if m.listing is not None and any(href.search(data) for _, data in m.pages or ()):
+            condition = model(m.listing.slug)
+            if condition is not None:
+                _written_links_to(condition, drafts, problems)
 
 
 def demonstration_summary(library: Library) -> str | None:
@@ -252,5 +273,7 @@ def demonstration_summary(library: Library) -> str | None:
     missing = [f"{unsigned} condition(s) without clinical sign-off"] if unsigned else []
     if not library.site.feedback:
         missing.append("no feedback address")
+    if not library.site.public_url:
+        missing.append(f"the address it will be published at in 'base_url' (now '{library.site.base_url}')")
     return ("Demonstration library (site.yaml 'demonstration: true'): every page says nobody approved it. "
             + (f"Before it is published for patients it needs: {'; '.join(missing)}." if missing else ""))

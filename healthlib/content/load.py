@@ -15,7 +15,7 @@ from markupsafe import escape
 
 from ..errors import Problems
 from ..text import markup
-from . import care, governance, guard, itemlists
+from . import address, care, governance, guard, itemlists
 from .model import (SECTION_KINDS, CareCard, Condition, FaqEntry, GlossaryTerm, Related,
                     ItemList, Readability, Section, Site, SourceRef, Text)
 from .sources import Doc, MarkdownFile, as_date, parse_yaml, read_text, split_front_matter
@@ -29,6 +29,10 @@ CONDITION_FILE = "condition.yaml"
 FAQ_FILE = "faq.yaml"
 GLOSSARY_FILE = "glossary.yaml"
 DOCS = "docs/content-format.md"
+# Every setting site.yaml may have (each documented in docs/content-format.md).
+SITE_SETTINGS = ("name", "base_url", "language", "organisation", "contact", "description", "disclaimer",
+                 "readability", "alphabet", "markdown_time_limit", "locale", "care_levels", "directory_urls",
+                 *governance.SITE_SETTINGS)
 
 
 class Fields:
@@ -256,15 +260,14 @@ def load_site(path: Path | None, problems: Problems) -> Site:
         problems.error(path, 1, "the site settings must be 'name: value' lines.")
         return Site()
     f = Fields(doc, problems)
-    f.known(("name", "base_url", "language", "organisation", "contact", "description", "disclaimer",
-             "readability", "alphabet", "markdown_time_limit", "locale", "care_levels",
-             *governance.SITE_SETTINGS))
-    base_url = f.text("base_url", what="the address the site is published at, like https://example.org/health/")
+    f.known(SITE_SETTINGS)
+    base_url = f.text("base_url", required=False,
+                      what="the address the site is published at, like https://example.org/health/")
     problem = base_url_problem(base_url) if base_url is not None else None
     if problem:
         f.error("base_url", problem)
     base_url = as_base_url(base_url) if base_url and not problem else "/"
-    return Site(name=f.text("name") or "Health Library", base_url=base_url,
+    site = Site(name=f.text("name") or "Health Library", base_url=base_url,
                 language=_language(f), locale=locale_setting(f),
                 organisation=f.text("organisation", required=False) or "",
                 contact=f.text("contact", required=False) or "",
@@ -273,7 +276,12 @@ def load_site(path: Path | None, problems: Problems) -> Site:
                 readability=_readability(f.group("readability", "settings like 'target_grade: 8'")),
                 alphabet=_alphabet(f),
                 markdown_time_limit=f.number("markdown_time_limit", Site.markdown_time_limit, 0.1, 600),
+                directory_urls=f.yes_no("directory_urls", Site.directory_urls),
                 care_levels=care.site_levels(f), **governance.site_settings(f))
+    written = f.data.get("base_url")
+    if not problem and (warning := address.problem(written and base_url, site.demonstration)):
+        problems.warn(path, f.line("base_url") if "base_url" in f.data else f.line(), warning)
+    return site
 
 
 def _language(f: Fields) -> str:
@@ -476,7 +484,7 @@ def _present_files(folder: Path, problems: Problems) -> dict[str, Path]:
             present[name] = folder / name
         else:
             problems.error(folder / name, None, f"this file is missing; every condition needs it. "
-                           f"Create it (see {DOCS}, or run 'python build.py new' for a template).")
+                           f"Create it (see {DOCS}, or run 'python3 build.py new' for a template).")
     return present
 
 
@@ -589,5 +597,5 @@ def load_shared(content: Path, site_file: Path | None, problems: Problems, site:
     glossary = load_glossary(content / GLOSSARY_FILE, content, problems)
     folders = condition_folders(content)
     if not folders:
-        problems.error(content, None, "there are no condition folders. Create one with 'python build.py new <name>'.")
+        problems.error(content, None, "there are no condition folders. Create one with 'python3 build.py new <name>'.")
     return site, glossary, folders

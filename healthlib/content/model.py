@@ -16,6 +16,7 @@ from markupsafe import Markup
 from ..errors import Problem
 from ..publish.i18n import N_
 from ..text.markup import plain_text
+from . import address
 from .guard import DEFAULT_TIME_LIMIT
 
 
@@ -310,6 +311,7 @@ class Site:
     required_pages: tuple[str, ...] = ("about", "how-we-write", "privacy", "accessibility", "contact")
     footer: tuple[tuple[str, str], ...] = ()    # (address, title) of each editorial page, in order
     care_levels: tuple[CareLevel, ...] = CARE_LEVELS    # lowest first
+    directory_urls: bool = True        # links to folders (a web host); False: to their index.html (file://)
 
     def care_level(self, level_id: str) -> CareLevel | None:
         return next((level for level in self.care_levels if level.id == level_id), None)
@@ -317,6 +319,11 @@ class Site:
     @property
     def date_locale(self) -> str:
         return self.locale or self.language
+
+    @property
+    def public_url(self) -> str:
+        """base_url when readers can visit it; "" for a placeholder (example.org) or none."""
+        return address.public(self.base_url)
 
 
 @dataclass(frozen=True)

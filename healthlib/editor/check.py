@@ -288,8 +288,10 @@ class Checker:
     def _written(self, condition: Condition | None, href: str, page: str) -> tuple[Path | str, int | None]:
         """The content file and line a link was written on, or the page (a link from a template)."""
         if condition is not None:
+            # As written: with `directory_urls: false` the page's '../x/index.html' was '../x/' or '../x'.
+            written = dict.fromkeys((href, href.replace("/index.html", "/"), href.replace("/index.html", "")))
             for name, *_ in condition.located:
-                line = condition.line_of(name, href)
+                line = next((at for at in (condition.line_of(name, h) for h in written) if at is not None), None)
                 if line is not None:
                     return condition.folder / name, line
         return editorial.written(self.library, page.removeprefix(self.prefix), href) or (

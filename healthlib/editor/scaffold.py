@@ -22,8 +22,8 @@ class Refused(Exception):
 
 CONDITION = f"""\
 # The facts about this condition. Write a value after each empty setting, then run
-#     python build.py check
-# to see what is still to write. Every setting is explained in {DOCS}.
+#     make check
+# to see what is still to write, and keep 'make serve' open to see the page. Every setting is explained in {DOCS}.
 
 # The condition's name, as patients say it. It is the page's main heading.
 title:

@@ -15,7 +15,7 @@ import markupsafe
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from . import alternates, headers, i18n, seo
+from . import alternates, filelinks, headers, i18n, seo
 from ..content import languages
 from ..content.languages import direction
 from .az import az_index
@@ -234,6 +234,8 @@ class Renderer:
             line = html.count("\n", 0, leak.start()) + 1
             raise BuildError([Problem(out_path, line, f"unrendered template text '{leak.group(0)}' would be "
                                       "published. Remove it from the content or template.")])
+        if not self.site.directory_urls:
+            html = filelinks.to_files(html)
         return html.encode("utf-8")
 
     def condition_pages(self, condition: Condition, related: list[tuple[str, str]] = ()) -> list[tuple[str, bytes]]:
