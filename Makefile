@@ -1,7 +1,7 @@
 # healthlib: build the patient-education site, and test it.
 #
 # On a fresh Debian machine two commands do all the set-up:
-#     make build     # Python venv + the generator's dependencies, then builds site/
+#     make build     # Python venv + the generator's dependencies, then builds site/ (make view shows it)
 #     make test      # + test dependencies, Chromium/Java/poppler (apt, as root), npm tools, pytest
 #
 # Variables you may override:  make test VENV=/tmp/venv PYTEST_ARGS='-k skip_link -x'
@@ -37,7 +37,8 @@ NPM_STAMP = node_modules/.package-lock.json
 CHROMIUM = /usr/bin/chromium
 APT_GET = DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: help build test check serve clean system-deps npm-deps venv audit bench compile test-other-python fuzz lock
+.PHONY: help build test check serve view clean system-deps npm-deps venv audit bench compile test-other-python fuzz lock \
+	i18n-extract i18n-update i18n-compile i18n-init
 
 help:
 	@echo "make build        build the site into site/ and print the page to open"
@@ -45,8 +46,12 @@ help:
 	@echo "make check        validate content only (build.py check --strict)"
 	@echo "make audit        build, then Lighthouse scores for every page (fails below target)"
 	@echo "make serve        preview with live reload while editing content"
+	@echo "make view         look at the built site/ at http://127.0.0.1:8001/, as a web host serves it"
 	@echo "make test-other-python  the fast paths' tests on /usr/bin/python3 too, if it is another release"
 	@echo "make fuzz         search for slow or crashing Markdown: 10,000+ hostile examples (~5 min)"
+	@echo "make i18n-update  collect the templates' words into locales/messages.pot and add new ones to every .po"
+	@echo "make i18n-init LOCALE=pt_BR   start a catalog for a new language (docs/translations.md)"
+	@echo "make i18n-compile compile every .po to .mo with statistics (the build reads the .po itself)"
 	@echo "make lock         pin every Python package with its hashes in $(LOCK) (after editing pyproject.toml)"
 	@echo "make bench        time the build against MkDocs, Pelican and Hugo, and with PDFs (~20 min; BENCH_ARGS=--quick)"
 	@echo "make system-deps  apt-get install Chromium, poppler-utils and Java if missing (root)"
@@ -125,6 +130,10 @@ check: compile
 serve: compile
 	$(PY) build.py serve
 
+# The built site/ at http://127.0.0.1:8001/, as a web host serves it (clean addresses, 404.html, search).
+view: compile
+	$(PY) build.py view
+
 # The fast paths' tests again on the machine's own Python, when it is another release than the
 # venv's: Debian 12's is 3.11.2, whose `re` had bugs fixed in 3.11.5 (markup.py). Those tests
 # compare every fast path with the slow one it stands for. CI runs it after `make test`.
@@ -150,6 +159,31 @@ test-other-python: compile
 FUZZ_EXAMPLES ?= 10000
 fuzz: $(TEST_STAMP) compile
 	HEALTHLIB_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider tests/test_fuzz_markdown.py
+
+# ---------------------------------------------------------------- interface translations
+
+# The templates' words (gettext message ids) and each language's translations of them, one .po
+# per language in locales/<locale>/LC_MESSAGES/ (docs/translations.md). The build compiles the
+# .po files itself, in memory, so no compiled .mo is committed or can go stale.
+LOCALES = locales
+POT = $(LOCALES)/messages.pot
+PYBABEL = $(VENV)/bin/pybabel
+LOCALE ?=
+
+i18n-extract: $(RUNTIME_STAMP)
+	$(PYBABEL) extract -F babel.cfg --add-location=file --sort-by-file --add-comments=Translators: --project healthlib \
+	    --copyright-holder healthlib -o $(POT) .
+
+i18n-update: i18n-extract
+	@if ls $(LOCALES)/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+	    $(PYBABEL) update -i $(POT) -d $(LOCALES) --ignore-obsolete; fi
+
+i18n-init: i18n-extract
+	@[ -n "$(LOCALE)" ] || { echo "error: say which language: make i18n-init LOCALE=pt_BR" >&2; exit 2; }
+	$(PYBABEL) init -i $(POT) -d $(LOCALES) -l $(LOCALE)
+
+i18n-compile: $(RUNTIME_STAMP)
+	$(PYBABEL) compile -d $(LOCALES) --statistics
 
 # The lock is written by pip-tools (pinned here) in a venv of its own, thrown away after, so it
 # never mixes with the product's packages. It is resolved on the oldest Python we run on (Debian

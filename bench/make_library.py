@@ -166,6 +166,26 @@ def make_library(n: int, out: Path, related: bool = False) -> list[tuple[str, st
     return made
 
 
+def add_language(out: Path, code: str = "es") -> int:
+    """A language folder content/<code>/ translating every condition of the library at `out` (the
+    same text: what is timed is the build's work for a second language), each with its
+    `translation:` block made from the current version. Returns how many conditions it has."""
+    from healthlib.content.languages import source_version
+    content = out / "content"
+    folder = content / code
+    folder.mkdir()
+    (folder / "site.yaml").write_text(f"name: Library ({code})\ndisclaimer: A disclaimer ({code}).\n")
+    shutil.copy(content / "glossary.yaml", folder / "glossary.yaml")
+    slugs = sorted(p.name for p in content.iterdir() if p.is_dir() and p.name != code and not p.name.startswith("_"))
+    for slug in slugs:
+        shutil.copytree(content / slug, folder / slug)
+        with open(folder / slug / "condition.yaml", "a") as meta:
+            meta.write(f"translation:\n  source_version: {source_version(content / slug)}\n"
+                       "  source_reviewed: 2026-11-26\n  translated_by: the benchmark\n"
+                       "  clinical_check: pending\n  cultural_check: pending\n")
+    return len(slugs)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("n", type=int, help="number of conditions")

@@ -43,7 +43,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from make_library import make_library  # noqa: E402
+from make_library import add_language, make_library  # noqa: E402
 import search_weight  # noqa: E402
 from page_weight import BUDGET_GZIP, BUDGET_RAW, build_site, no_pdf_option, page_weight  # noqa: E402
 
@@ -52,12 +52,15 @@ EDITED_SECTION = "key-takeaway.md"     # the last section: appending to its body
 SHEET_SECTION = "symptoms.md"          # its lists are on the appointment sheet: an edit there remakes its PDFs
 DOC = ROOT / "docs" / "benchmarks.md"
 HISTORY = HERE / "profile-history.md"  # hand-kept profiles from before the optimisations
-SOURCES = ("build.py", "healthlib", "templates", "static", "site.yaml")   # what our build runs from
+SOURCES = ("build.py", "healthlib", "templates", "static", "locales", "site.yaml")   # what our build runs from
 BUDGET_S = 120                          # per generator and size, for everyone but us
 LARGEST_BUILD_S = 180                   # above 1,000 conditions the others build once, if this fits
 GROWTH_BASE = 1000                      # growth is measured against this size, built in turns
 SEARCH_QUERY = "skin"                   # a first search that finds many conditions
 GROWTH_TWIN = f"healthlib, {GROWTH_BASE:,} again (in turns)"   # that build's row
+TWO_LANGUAGES = "healthlib, two languages (in turns)"   # the same library and a translation of all of it
+TWO_LANGUAGES_SIZE = 1000
+TWO_LANGUAGES_TARGET = 2.2              # its cold build, at most this many times the one-language one
 WITH_PDFS = "healthlib with PDFs"       # the default build, as users and CI run it
 PDF_SIZES = (100, 1000)                 # the sizes it is timed at (5,000 would take a quarter of an hour)
 PDF_COLD_RUNS = {100: 3, 1000: 1}       # its cold builds take minutes at 1,000
@@ -280,6 +283,19 @@ def growth_twin(base_lib: Path, out: Path, src: Path) -> Generator:
     return twin
 
 
+def two_languages(lib: Path, out: Path, src: Path) -> Generator:
+    """Our cold build of the library with a language folder translating every condition (as
+    make_library.add_language makes it), in the same rounds as the one-language build."""
+    both = out / "lib-two-languages"
+    shutil.copytree(lib / "content", both / "content")
+    count = add_language(both)
+    gen = ours(both, out / "two-languages", src)
+    gen.name, gen.in_turns = TWO_LANGUAGES, True
+    gen.note = (f"{count:,} conditions in the main language and the same {count:,} in a language folder "
+                "(content/es/), cold only, in the same rounds as the healthlib row")
+    return gen
+
+
 # ------------------------------------------------------------------ one benchmark
 
 def edit(path: Path, run: int) -> None:
@@ -398,6 +414,7 @@ def targets(results: dict[int, list[Generator]]) -> list[str]:
                "the 1,000 of the rows above")
         lines.append(f"- Growth, cold 5,000 ÷ cold 1,000: {growth:.2f}× (target ≤ 5.5×; {how}): "
                      f"**{'met' if growth <= 5.5 else 'not met'}**.")
+    lines += two_language_target(results)
     top = max(peak(results[n][0]) for n in results)
     lines.append(f"- Peak memory of the largest process, largest library: {top:,.0f} MB (target < 1,024 MB): "
                  f"**{'met' if top < 1024 else 'not met'}**. Workers are forked, so they share the "
@@ -405,6 +422,19 @@ def targets(results: dict[int, list[Generator]]) -> list[str]:
     lines.append("- Save-to-written time in `serve` (target < 100 ms) is measured by the preview's own "
                  "timing test, not here.")
     return lines
+
+
+def two_language_target(results: dict[int, list[Generator]]) -> list[str]:
+    """The two-language library's cold build against the one-language one, taken in turns."""
+    gens = {g.name: g for g in results.get(TWO_LANGUAGES_SIZE, []) if g.runs.get("cold")}
+    one, two = gens.get("healthlib"), gens.get(TWO_LANGUAGES)
+    if one is None or two is None:
+        return []
+    wall = median(two.runs["cold"]) / median(one.runs["cold"])
+    cpu = statistics.median(r.cpu for r in two.runs["cold"]) / statistics.median(r.cpu for r in one.runs["cold"])
+    return [f"- Two languages, {TWO_LANGUAGES_SIZE:,} conditions each, cold: {fmt_s(median(two.runs['cold']))} s vs "
+            f"{fmt_s(median(one.runs['cold']))} s for one language, in turns: {wall:.2f}× (CPU seconds: {cpu:.2f}×; "
+            f"target ≤ {TWO_LANGUAGES_TARGET}×): **{'met' if wall <= TWO_LANGUAGES_TARGET else 'not met'}**."]
 
 
 def pdf_targets(results: dict[int, list[Generator]]) -> list[str]:
@@ -609,6 +639,8 @@ def main(argv: list[str] | None = None) -> int:
                 gens[-1].cold_runs = PDF_COLD_RUNS[n]
             if n > GROWTH_BASE and GROWTH_BASE in results:
                 gens.append(growth_twin(work / f"lib-{GROWTH_BASE}", out, src))
+            if n == TWO_LANGUAGES_SIZE:
+                gens.append(two_languages(lib, out, src))
             for gen in gens:
                 guess = estimate(history.get(gen.name, {}), n)
                 gen.only_cold = gen.budget is not None and n > 1000

@@ -7,7 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import BuildError
+from .errors import BuildError, Problems
+from .content import address
 from .content.load import as_base_url, base_url_problem
 from .pipeline import Project, build
 
@@ -39,11 +40,22 @@ def cmd_build(args) -> int:
     _report(result.problems.sorted())
     for note in result.notes:
         print(note)
+    if result.library.site.demonstration and not result.library.site.public_url:
+        print(address.DEMONSTRATION_NOTE.format(url=result.library.site.base_url))
     elapsed = time.perf_counter() - started
-    index = (Path(args.out) / "index.html").absolute()
     print(f"Built {len(result.library.conditions)} condition(s), {result.files} files in {elapsed:.2f} s.")
-    print(f"Open {index}")
+    print(_how_to_open(Path(args.out).absolute(), result.library.site.directory_urls))
     return 0
+
+
+def _how_to_open(out: Path, directory_urls: bool) -> str:
+    """The one thing to do to look at the built site: its links to folders need a web server."""
+    if not directory_urls:
+        return f"Open {out / 'index.html'}"
+    view = "make view" if out == ROOT / "site" else f"python3 build.py view --out {out}"
+    return (f"To look at it, run '{view}' and open the address it prints (the site's links are web "
+            "addresses like 'calciphylaxis/', for a web host; to open it from the files instead, see "
+            "'directory_urls' in docs/publishing.md).")
 
 
 def cmd_check(args) -> int:
@@ -72,18 +84,37 @@ def cmd_new(args) -> int:
     from .errors import Problems
     project = _project(args)
     try:
-        folder = scaffold.create(project.content, args.slug, load_site(project.site_file, Problems()).care_levels)
+        if args.language:
+            main = load_site(project.site_file, Problems()).language
+            folder = scaffold.translate(project.content, args.slug, args.language, main)
+        else:
+            folder = scaffold.create(project.content, args.slug, load_site(project.site_file, Problems()).care_levels)
     except scaffold.Refused as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if args.language:
+        print(f"Created {folder}: a draft copy of {project.content.name}/{args.slug}/ to translate, with its "
+              "'translation:' block. Translate every file, fill in the block, then set 'status: published'.")
+        print("Run 'python build.py check' (or 'make check') to see what is still to do (docs/translations.md).")
+        return 0
     print(f"Created {folder} with {len(scaffold.files())} files, every setting in place and empty.")
-    print("Fill them in, then run 'python build.py check' (or 'make check') to see what is still to write.")
+    print("It is a draft (status: draft): 'make serve' shows it, the built site leaves it out until you publish it.")
+    print("Fill in the files; 'make check' lists what is still to write, 'make serve' shows the page as you write.")
     return 0
 
 
 def cmd_serve(args) -> int:
     from .editor import serve
     return serve.run(_project(args), Path(args.out), host=args.host, port=args.port)
+
+
+def cmd_view(args) -> int:
+    from .editor import view
+    from .errors import Problems
+    from .content.load import load_site
+    site = load_site(_project(args).site_file, Problems())
+    return view.run(Path(args.out).absolute(), site.base_url, args.port,
+                    say=lambda line: print(line, flush=True, file=sys.stderr if line.startswith("error:") else None))
 
 
 def _date(value: str) -> dt.date:
@@ -156,6 +187,8 @@ def parser() -> argparse.ArgumentParser:
 
     n = sub.add_parser("new", help="start a new condition: a folder with every file and setting to fill in")
     n.add_argument("slug", help="the folder name, which is also the web address, e.g. kidney-stones")
+    n.add_argument("--language", metavar="CODE", help="translate the condition <slug> into this language "
+                   "(es, pt-BR): content/CODE/<slug>/ (docs/translations.md)")
     _source_folders(n, templates=False)
     n.set_defaults(func=cmd_new)
 
@@ -167,6 +200,11 @@ def parser() -> argparse.ArgumentParser:
                    help="preview folder, owned by the preview (default: .cache/preview/)")
     _source_folders(s)
     s.set_defaults(func=cmd_serve)
+
+    v = sub.add_parser("view", help="look at the built site: serve site/ on this computer, as a web host does")
+    v.add_argument("--out", default=str(ROOT / "site"), help="the built site's folder (default: site/)")
+    v.add_argument("--port", type=int, default=8001, help="port to listen on (default: 8001; 0: any free port)")
+    v.set_defaults(func=cmd_view, content=None)
     return ap
 
 

@@ -44,10 +44,19 @@
     return li;
   }
 
+  // The words are the page's own, in its language: data-text-* attributes of the form, with
+  // %(name)s where a value goes (templates/search.html).
+  function text(name, values) {
+    return form.getAttribute("data-text-" + name).replace(/%\((\w+)\)s/g, function (all, key) {
+      return String(values[key]);
+    });
+  }
+
   function said(count, query) {
-    if (!count) return "No results for \u201c" + query + "\u201d. Try another word, or browse the A to Z.";
-    var shown = count > SHOWN ? ". Showing the first " + SHOWN : "";
-    return count + (count === 1 ? " result" : " results") + " for \u201c" + query + "\u201d" + shown + ".";
+    if (!count) return text("none", { query: query });
+    var lang = document.documentElement.lang;   // numbers as the page's language writes them
+    var found = text(count === 1 ? "one" : "other", { count: count.toLocaleString(lang), query: query });
+    return count > SHOWN ? text("more", { found: found, shown: SHOWN.toLocaleString(lang) }) : found;
   }
 
   async function run(query) {
@@ -57,7 +66,7 @@
       status.textContent = "";
       return;
     }
-    if (!pagefind) status.textContent = "Searching\u2026";   // the first search loads the index
+    if (!pagefind) status.textContent = text("searching", {});   // the first search loads the index
     var pf = await engine();
     var found = await pf.search(query);
     var data = await Promise.all(found.results.slice(0, SHOWN).map(function (r) { return r.data(); }));
@@ -72,7 +81,7 @@
     if (query) url.searchParams.set("q", query); else url.searchParams.delete("q");
     window.history.replaceState(null, "", url.href);
     run(query).catch(function () {
-      status.textContent = "Search is not working right now. Browse the A to Z instead.";
+      status.textContent = text("failed", {});
     });
   }
 

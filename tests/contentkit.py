@@ -9,11 +9,17 @@ REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO / "content"
 
 
-def copy_content(dest: Path) -> Path:
-    """A private copy of the bundled content folder; returns its path."""
+def copy_content(dest: Path, languages: bool = False) -> Path:
+    """A private copy of the bundled content folder; returns its path. `languages`: with its
+    language folders (content/es/, ...); without them, the library in its main language only, so a
+    test may rename or remove a condition without leaving a translation of nothing."""
     target = dest / "content"
-    shutil.copytree(CONTENT, target)
+    shutil.copytree(CONTENT, target, ignore=None if languages else _language_folders)
     return target
+
+
+def _language_folders(folder: str, names: list[str]) -> list[str]:
+    return [name for name in names if Path(folder) == CONTENT and (CONTENT / name / "site.yaml").is_file()]
 
 
 def add_condition(content: Path, slug: str, title: str, template: str = "calciphylaxis") -> Path:

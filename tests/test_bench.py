@@ -71,3 +71,31 @@ def test_the_pdf_builds_edit_adds_an_item_to_a_list_the_sheet_prints(tmp_path):
     after = symptoms()
     assert len(after) == len(before) + 1
     assert "edit number 1" in after[1].source
+
+
+def _cold(name: str, runs: list[tuple[float, float]]) -> run.Generator:
+    gen = run.Generator(name, "0", Path("."), [], Path("."), Path("."))
+    gen.runs = {"cold": [run.Run(s, 1.0, cpu) for s, cpu in runs], "warm": [], "edit": [run.Run(0.5, 1.0)]}
+    return gen
+
+
+def test_the_two_language_build_is_judged_against_the_one_language_build_taken_in_turns():
+    results = {1000: [_cold("healthlib", [(3.0, 5.0), (3.2, 5.2), (2.8, 4.8)]),
+                      _cold(run.TWO_LANGUAGES, [(6.0, 10.0), (6.4, 11.0), (6.2, 10.4)])]}
+    [line] = run.two_language_target(results)
+    assert "2.07×" in line and "CPU seconds: 2.08×" in line and "**met**" in line, line
+    results[1000][1] = _cold(run.TWO_LANGUAGES, [(7.0, 12.0)])
+    assert "**not met**" in run.two_language_target(results)[0]
+
+
+def test_the_two_language_library_translates_every_condition_from_its_current_version(tmp_path):
+    from make_library import add_language, make_library
+    from healthlib.content.languages import source_version
+    make_library(3, tmp_path / "lib")
+    assert add_language(tmp_path / "lib", "es") == 3
+    es = tmp_path / "lib" / "content" / "es"
+    slugs = sorted(p.name for p in es.iterdir() if p.is_dir())
+    assert len(slugs) == 3 and (es / "site.yaml").is_file()
+    for slug in slugs:
+        meta = (es / slug / "condition.yaml").read_text()
+        assert f"source_version: {source_version(tmp_path / 'lib' / 'content' / slug)}" in meta

@@ -61,7 +61,7 @@ def test_new_makes_every_file_with_every_setting_empty(tmp_path):
     result = new(folder.parent, "kidney-stones")
     assert result.returncode == 0, result.stderr
     assert {p.name for p in folder.iterdir()} == FILES
-    assert str(folder) in result.stdout and "python build.py check" in result.stdout
+    assert str(folder) in result.stdout and "'make check'" in result.stdout
     meta = yaml.safe_load((folder / CONDITION_FILE).read_text())
     assert set(meta) == {"title", "other_names", "related", "summary", "key_points", "last_reviewed",
                          "next_review_due", "sources", "status", "changes"}

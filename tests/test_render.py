@@ -153,7 +153,8 @@ def test_build_py_ends_with_its_output_and_exit_code_and_a_profiler_still_report
     out = tmp_path / "site"
     done = subprocess.run([sys.executable, "build.py", "build", "--no-pdf", "--out", str(out)], cwd=REPO,
                           capture_output=True, text=True)
-    assert done.returncode == 0 and done.stdout.rstrip().endswith(f"Open {out / 'index.html'}"), done
+    last = done.stdout.rstrip().splitlines()[-1]
+    assert done.returncode == 0 and last.startswith(f"To look at it, run 'python3 build.py view --out {out}'"), done
     failed = subprocess.run([sys.executable, "build.py", "build", "--content", str(tmp_path / "none"), "--out",
                              str(out)], cwd=REPO, capture_output=True, text=True)
     assert failed.returncode == 1 and "the content folder does not exist" in failed.stderr

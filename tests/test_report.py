@@ -64,7 +64,7 @@ def test_github_format_prints_one_documented_workflow_command_per_problem(lib):
     expected = [documented(p["severity"], p["path"], p["line"], p["message"]) for p in reference]
     assert {p["severity"] for p in reference} == {"error", "warning"} and any(p["line"] is None for p in reference)
     assert github.stdout.splitlines() == expected
-    # the second error: the Accessibility page links to the Contact page that was removed
+    # The errors: the <script>, and accessibility.md's link to the contact page removed above.
     assert github.returncode == 1 and github.stderr.splitlines()[-1].startswith("Check failed: 2 error(s)")
     strict = run_cli(*args, "--format", "github", "--strict").stdout.splitlines()
     assert strict == [line.replace("::warning ", "::error ", 1) for line in expected]

@@ -14,6 +14,7 @@ from contentkit import CONTENT, replace_in
 import statichost
 from healthlib.publish import search
 from healthlib.pipeline import Project, gather, site_files
+from langkit import write_catalog
 from projectkit import build_into, make_project
 from sitecopy import run_cli, site_digest
 
@@ -135,6 +136,7 @@ def test_the_index_is_per_language_and_reused_when_no_indexed_page_changed(tmp_p
     project = make_project(tmp_path, 3)
     site = project.site_file.read_text(encoding="utf-8").replace("language: en", "language: fr")
     project.site_file.write_text(site, encoding="utf-8")
+    write_catalog(project.catalogs, "fr", {"Key points": "Points clés"})   # a language needs its catalog
     out = tmp_path / "site"
     build_into(project, out)
     entry = json.loads((out / "pagefind" / "pagefind-entry.json").read_text())

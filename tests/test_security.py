@@ -48,7 +48,8 @@ DANGEROUS = [
     ('<object data="x.swf"></object>', "<object>"),
 ]
 
-SEARCH_URL = "/search/"   # the one page that runs search (render.SEARCH_PAGE)
+SEARCH_URL = "/search/"   # the one page that runs search (render.SEARCH_PAGE), and each language's
+SEARCH_PAGES = re.compile(r"^/(?:[A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*/)?search/$")   # /es/search/ too
 
 
 # Elements content may not add. A whole page may hold what its templates put there, except style.
@@ -173,7 +174,7 @@ def test_pages_need_no_inline_script_or_style(built_site: Path, site_pages):
         assert_inert(page, url, PAGE_FORBIDDEN)
         meta = BeautifulSoup(page, "html.parser").find("meta", attrs={"http-equiv": "Content-Security-Policy"})
         # Only the search page may compile WebAssembly (Pagefind's); every other page is as strict as ever.
-        wanted = headers.SEARCH_META_POLICY if url == SEARCH_URL else headers.META_POLICY
+        wanted = headers.SEARCH_META_POLICY if SEARCH_PAGES.match(url) else headers.META_POLICY
         assert meta is not None and meta["content"] == wanted, url
         assert "frame-ancestors" not in meta["content"]   # ignored (with a console error) in <meta>
     assert SEARCH_URL in site_pages
@@ -231,10 +232,11 @@ def test_headers_file_has_the_strict_policy_and_the_usual_headers(built_site: Pa
 
 def test_headers_file_gives_only_the_search_paths_the_webassembly_policy(built_site: Path):
     rules = parse_headers_file((built_site / "_headers").read_text(encoding="utf-8"))
-    for path in ("/", "/calciphylaxis/", "/calciphylaxis/appointment-prep/", "/404.html", "/assets/site.css"):
+    for path in ("/", "/calciphylaxis/", "/calciphylaxis/appointment-prep/", "/404.html", "/assets/site.css",
+                 "/es/", "/es/calciphylaxis/", "/es/404.html"):
         policies = [v for n, v in headers_for(rules, path) if n == "Content-Security-Policy"]
         assert len(policies) == 1 and "wasm" not in policies[0], (path, policies)
-    for path in (SEARCH_URL, "/pagefind/pagefind.js", "/pagefind/pagefind-worker.js"):
+    for path in (SEARCH_URL, "/es/search/", "/pagefind/pagefind.js", "/pagefind/pagefind-worker.js"):
         policies = [v for n, v in headers_for(rules, path) if n == "Content-Security-Policy"]
         assert len(policies) == 1, (path, policies)   # two would both be enforced: the strict one wins
         assert policies[0] == "; ".join(headers.SEARCH_POLICY + headers.HEADER_ONLY_POLICY), path
@@ -300,7 +302,7 @@ def _violations(browser, url: str, then: str | None = None) -> tuple[list[str], 
 def test_page_raises_no_csp_violation_in_chromium(browser, headers_server, page_path):
     found, sent = _violations(browser, headers_server + page_path)
     assert "default-src 'self'" in sent.get("content-security-policy", ""), "the _headers policy was not applied"
-    assert ("wasm-unsafe-eval" in sent["content-security-policy"]) == (page_path == SEARCH_URL), page_path
+    assert ("wasm-unsafe-eval" in sent["content-security-policy"]) == bool(SEARCH_PAGES.match(page_path)), page_path
     assert found == [], f"{page_path}: {found}"
 
 

@@ -196,6 +196,61 @@ def test_a_save_reloads_browsers_and_serves_the_new_page(server, library):
     assert b"Doctors are still finding out." not in get(server, "/other-condition/")[1]
 
 
+def test_a_broken_condition_gets_its_own_error_page_others_keep_working_and_the_terminal_says_when_fixed(
+        server, library):
+    faq = library / SLUG / "faq.yaml"
+    said = len(server.lines)
+    replace_in(faq, "- question: Will it come back?", "- question: [Will it come back?")
+    server.wait_for(f"Not shown: {SLUG} has 1 problem(s) to fix; its address /{SLUG}/ lists them.", after=said)
+    status, body = get(server, f"/{SLUG}/")
+    assert status == 503 and b"This page cannot be shown yet" in body and b"faq.yaml:3</code>: YAML error" in body
+    assert get(server, f"/{SLUG}/appointment-prep/")[0] == 503
+    server.wait_for("Updated:", after=said)         # the broken condition's pages left the preview
+    mark = len(server.lines)
+    replace_in(library / "other-condition" / "causes.md", "Nobody knows the cause yet.", "Doctors are finding out.")
+    server.wait_for("Updated: 1 file(s)", after=mark)
+    status, body = get(server, "/other-condition/")
+    assert status == 200 and b"Doctors are finding out." in body
+    assert not any(line.startswith("Fixed:") for line in server.lines)
+    replace_in(faq, "- question: [Will it come back?", "- question: Will it come back?")
+    server.wait_for(f"Fixed: {SLUG} is up to date again.", after=said)
+    assert get(server, f"/{SLUG}/")[0] == 200
+
+
+def test_a_broken_shared_file_stops_every_page_and_the_terminal_says_when_the_preview_is_up_to_date_again(
+        server, library):
+    glossary = library / "glossary.yaml"
+    said = len(server.lines)
+    replace_in(glossary, "- term: rash", "- term: [rash")
+    server.wait_for("Not updated: 1 problem(s) to fix", after=said)
+    assert get(server, "/other-condition/")[0] == 503
+    replace_in(glossary, "- term: [rash", "- term: rash")
+    server.wait_for("Fixed: the preview is up to date again.", after=said)
+    assert get(server, "/other-condition/")[0] == 200
+
+
+def test_a_new_condition_from_the_scaffold_is_a_draft_with_its_own_error_page_and_the_rest_works(server, library):
+    said = len(server.lines)
+    proc = run_cli("new", "kidney-stones", "--content", str(library))
+    assert proc.returncode == 0, proc.stderr
+    server.wait_for("Not shown: kidney-stones has", after=said)
+    status, body = get(server, "/kidney-stones/")
+    assert status == 503 and b"content/kidney-stones/condition.yaml:" in body
+    assert get(server, f"/{SLUG}/")[0] == 200 and get(server, "/")[0] == 200
+
+
+def test_serve_shows_a_draft_with_a_visible_draft_banner(library, tmp_path):
+    replace_in(library / SLUG / "condition.yaml", "title: Sample condition", "title: Sample condition\nstatus: draft")
+    srv = Server(library, tmp_path / "preview")
+    try:
+        pages = [get(srv, f"/{SLUG}/"), get(srv, f"/{SLUG}/appointment-prep/")]
+    finally:
+        assert srv.stop() == 0
+    for status, body in pages:      # the note comes before the page's heading, where it is seen first
+        assert status == 200 and b"<strong>Draft.</strong>" in body
+        assert body.index(b'<p class="draft-note"') < body.index(b"<h1")
+
+
 def test_a_page_served_just_before_a_rebuild_is_told_to_reload_when_it_connects(server, library):
     def page_cookie() -> str:
         conn = http.client.HTTPConnection(server.host, server.port, timeout=10)
@@ -295,26 +350,52 @@ def test_added_and_removed_conditions_add_and_remove_their_pages(library, tmp_pa
     assert b"Third one" in (tmp_path / "preview" / "index.html").read_bytes()
 
 
-def test_broken_content_keeps_the_last_good_build_and_lists_each_problem(library, tmp_path):
+def test_broken_shared_content_keeps_the_last_good_build_and_lists_each_problem(library, tmp_path):
     preview = Preview(project(library), tmp_path / "preview")
     preview.rebuild()
     before = {p: p.read_bytes() for p in (tmp_path / "preview").rglob("*") if p.is_file()}
-    faq = library / SLUG / "faq.yaml"
-    replace_in(faq, "- question: Will it come back?", "- question: [Will it come back?")
-    outcome = preview.apply({faq})
+    glossary = library / "glossary.yaml"
+    replace_in(glossary, "- term: rash", "- term: [rash")
+    outcome = preview.apply({glossary})
     assert outcome.errors and outcome.reload and not outcome.changed
     assert {p: p.read_bytes() for p in (tmp_path / "preview").rglob("*") if p.is_file()} == before
     page = preview.error_page().decode()
     problem = outcome.errors[0]
-    assert problem.path.endswith(f"{SLUG}/faq.yaml") and problem.line == 3
-    assert f"<code>{problem.path}:3</code>: {problem.message}" in page
+    assert problem.path.endswith("glossary.yaml") and problem.line in (3, 4)
+    assert f"<code>{problem.path}:{problem.line}</code>: {problem.message}" in page
     # An edit elsewhere while it is broken still shows the problem, and writes nothing.
     other = library / "other-condition" / "causes.md"
     replace_in(other, "yet.", "so far.")
     assert preview.apply({other}).errors == outcome.errors
+    replace_in(glossary, "- term: [rash", "- term: rash")
+    fixed = preview.apply({glossary})
+    assert not fixed.errors and fixed.reload and "other-condition/index.html" in fixed.changed
+    assert fixed.fixed == ["the preview"]
+
+
+def test_a_condition_with_problems_is_set_aside_and_every_other_page_keeps_updating(library, tmp_path):
+    preview = Preview(project(library), tmp_path / "preview")
+    preview.rebuild()
+    faq = library / SLUG / "faq.yaml"
+    replace_in(faq, "- question: Will it come back?", "- question: [Will it come back?")
+    outcome = preview.apply({faq})
+    assert not outcome.errors and outcome.reload and list(outcome.broken) == [SLUG]
+    [problem] = outcome.broken[SLUG]
+    assert problem.path.endswith(f"{SLUG}/faq.yaml") and problem.line == 3
+    assert f"<code>{problem.path}:3</code>: {problem.message}" in preview.error_page(SLUG).decode()
+    assert preview.broken_condition(f"{SLUG}/appointment-prep/") == SLUG
+    assert preview.broken_condition("other-condition/") is None
+    assert not (tmp_path / "preview" / SLUG).exists()
+    assert b"Sample condition" not in (tmp_path / "preview" / "index.html").read_bytes()
+    other = library / "other-condition" / "causes.md"
+    replace_in(other, "yet.", "so far.")
+    edited = preview.apply({other})
+    assert "other-condition/index.html" in edited.changed and not edited.broken   # said once, not at every save
+    assert b"so far." in (tmp_path / "preview" / "other-condition" / "index.html").read_bytes()
     replace_in(faq, "- question: [Will it come back?", "- question: Will it come back?")
     fixed = preview.apply({faq})
-    assert not fixed.errors and fixed.reload and "other-condition/index.html" in fixed.changed
+    assert fixed.fixed == [SLUG] and fixed.reload and f"{SLUG}/index.html" in fixed.changed
+    assert preview.broken_condition(f"{SLUG}/") is None
 
 
 def test_several_saves_in_quick_succession_make_one_rebuild(library, tmp_path):
@@ -422,14 +503,21 @@ def test_browser_reloads_on_save_shows_the_error_page_and_recovers(browser, serv
 
         faq = library / SLUG / "faq.yaml"
         replace_in(faq, "- question: Will it come back?", "- question: [Will it come back?")
-        page.wait_for_selector("text=The preview cannot be updated yet", timeout=10_000)
+        page.wait_for_selector("text=This page cannot be shown yet", timeout=10_000)
         problems = page.locator("ol.problems li").all_inner_texts()
         assert len(problems) == 1 and problems[0].startswith(f"{faq}:3: this text starts with '['"), problems
+        other = browser.new_page()
+        try:
+            assert other.goto(server.url + "other-condition/").status == 200
+            assert other.locator("h1").inner_text() == "Other condition"
+        finally:
+            other.close()
         page.wait_for_function(connected, timeout=10_000)
         time.sleep(0.2)
 
         replace_in(faq, "- question: [Will it come back?", "- question: Will it come back?")
         page.wait_for_selector("h1:has-text('Sample condition')", timeout=10_000)
         assert "but research goes on" in page.content()
+        server.wait_for("Fixed: sample-condition is up to date again.")
     finally:
         page.close()

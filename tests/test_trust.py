@@ -42,8 +42,9 @@ def meta(lib: Path, slug: str = SLUG) -> Path:
 
 
 def real_library(lib: Path) -> None:
-    """Not a demonstration: sign-offs and a feedback address are asked for."""
+    """Not a demonstration: sign-offs, a feedback address and a real address are asked for."""
     replace_in(lib / "site.yaml", "demonstration: true", "demonstration: false")
+    replace_in(lib / "site.yaml", "https://example.org/library/", "https://health.our-trust.org.uk/library/")
 
 
 def add(path: Path, text: str) -> None:
@@ -97,8 +98,8 @@ def test_sign_off_is_shown_beside_the_review_dates_and_in_the_structured_data(li
     page = soup(out, f"{SLUG}/index.html")
     review = page.select_one("#sources .review")
     assert " ".join(review.select_one(".sign-off").get_text().split()) == \
-        "Reviewed by Dr A. Example, consultant dermatologist, on 12 January 2026."
-    assert "Page last reviewed: 10 January 2026" in review.get_text()
+        "Reviewed by Dr A. Example, consultant dermatologist, on January 12, 2026."
+    assert "Page last reviewed: January 10, 2026" in review.get_text()
     data = json.loads(page.select_one('script[type="application/ld+json"]').string)
     assert data["reviewedBy"] == {"@type": "Person", "name": "Dr A. Example", "jobTitle": "consultant dermatologist"}
 
@@ -151,7 +152,7 @@ def test_an_overdue_page_is_a_warning_an_error_in_strict_and_a_note_on_the_page(
     assert any(p.startswith(f"{due} this page was due") for p in lines(lib, late, strict=True))
     _, out = built(lib, tmp_path, today=late)
     note = soup(out, f"{SLUG}/index.html").select_one(".overdue-note")
-    assert note is not None and "overdue for review" in note.get_text() and "10 January 2027" in note.get_text()
+    assert note is not None and "overdue for review" in note.get_text() and "January 10, 2027" in note.get_text()
     _, out = built(lib, tmp_path, today=dt.date(2027, 1, 10))
     assert soup(out, f"{SLUG}/index.html").select_one(".overdue-note") is None
 
@@ -176,7 +177,7 @@ def test_page_history_is_shown_newest_first_in_a_details_near_the_review_line(li
     history = soup(out, f"{SLUG}/index.html").select_one("#sources .review details.page-history")
     assert history.summary.get_text() == "Page history"
     assert [" ".join(li.get_text().split()) for li in history.select("li")] == [
-        "2 March 2026: Added what to do about itching.", "10 January 2026: First version."]
+        "March 2, 2026: Added what to do about itching.", "January 10, 2026: First version."]
 
 
 def test_page_history_must_be_newest_first_with_real_dates_and_one_line_summaries(lib):

@@ -15,13 +15,17 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from ..errors import Problems
-from .model import STATUSES, Change, Condition, Library, SignOff, Site
+from .model import STATUSES, Change, Condition, Library, SignOff, Site, Translation
 from .sources import parse_yaml, read_text
 
 CONDITION_FILE = "condition.yaml"     # load.CONDITION_FILE (load imports this module)
 SITE_SETTINGS = ("demonstration", "review_cycle_years", "feedback", "required_pages")
-CONDITION_SETTINGS = ("status", "sign_off", "changes")
+CONDITION_SETTINGS = ("status", "sign_off", "changes", "translation")
+TRANSLATION_SETTINGS = ("source_version", "source_reviewed", "translated_by", "clinical_check", "cultural_check")
+PENDING = "pending"      # a check of a translation not done yet
+VERSION = re.compile(r"^[0-9a-f]{7,64}$")
 DOCS = "docs/content-format.md"
+DRAFT_LINE = re.compile(r"^status:[ \t]*['\"]?draft['\"]?[ \t]*(?:#.*)?$", re.M)
 EMAIL = re.compile(r"^[^@\s:/?#]+@[^@\s:/?#]+\.[^@\s:/?#]+$")
 
 
@@ -93,9 +97,38 @@ def _changes(f) -> tuple[Change, ...]:
     return tuple(change for change, _ in out)
 
 
-def condition_settings(f) -> dict:
+def condition_settings(f, translated: bool = False) -> dict:
     """The Condition fields of CONDITION_SETTINGS, each checked where it is written."""
-    return {"status": status_setting(f), "sign_off": _sign_off(f), "changes": _changes(f)}
+    return {"status": status_setting(f), "sign_off": _sign_off(f), "changes": _changes(f),
+            "translation": _translation(f, translated)}
+
+
+def _translation(f, translated: bool) -> Translation | None:
+    """`translation:` where a translated page came from and who made and checked it (docs/translations.md)."""
+    if not translated:
+        if "translation" in f.data:
+            f.error("translation", "'translation' belongs only in a language folder's conditions "
+                    "(content/<language>/<condition>/); this page is in the library's main language. Remove it.")
+        return None
+    if "translation" not in f.data:
+        f.problems.error(f.doc.path, f.line(), "'translation' is missing. A translated page says where it came "
+                         f"from: add 'translation:' with {', '.join(TRANSLATION_SETTINGS)} (docs/translations.md).")
+        return None
+    g = f.group("translation", f"a group with {', '.join(TRANSLATION_SETTINGS)}")
+    if g is None:
+        return None
+    g.known(TRANSLATION_SETTINGS)
+    version = g.text("source_version", what="the main-language version it was made from, as 'check' prints it")
+    if version is not None and not VERSION.match(version):
+        g.error("source_version", f"'source_version' must be the version 'check' prints, like 3f9a2c1d7b4e; "
+                f"got '{version}'.")
+        version = None
+    reviewed = g.date("source_reviewed")
+    people = [g.text(name, what=f"names or roles, or '{PENDING}'")
+              for name in ("translated_by", "clinical_check", "cultural_check")]
+    if version is None or reviewed is None or None in people:
+        return None
+    return Translation(version, reviewed, *people, line=g.line("source_version"))
 
 
 # ------------------------------------------------------------------ rules
@@ -129,7 +162,9 @@ def declared_draft(folder: Path) -> bool:
     problems = Problems()
     text = read_text(folder / "condition.yaml", folder.parent, problems)
     doc = parse_yaml(text, folder / "condition.yaml", problems) if text is not None else None
-    return doc is not None and isinstance(doc.data, dict) and doc.data.get("status") == "draft"
+    if doc is None:     # YAML broken elsewhere in the file: the line itself still says so
+        return text is not None and DRAFT_LINE.search(text) is not None
+    return isinstance(doc.data, dict) and doc.data.get("status") == "draft"
 
 
 def without_drafts(folders: list[Path], made: list) -> tuple[list[Path], list, list[str]]:
@@ -203,13 +238,31 @@ def _links_to_drafts(library: Library, problems: Problems) -> None:
         for entry in (r for r in c.related if r.slug in drafts):
             problems.warn(c.folder / CONDITION_FILE, entry.line, f"'related' names '{entry.slug}', which is a "
                           "draft: the published page will not list it until it is published.")
-        for slug in drafts:
-            link = re.compile(rf"\]\(\.\./{re.escape(slug)}(?:[/#)]|$)")
-            for name, _, _ in c.located:
-                line = c.line_of(name, link)
-                if line is not None:
-                    problems.warn(c.folder / name, line, f"this links to '{slug}', which is a draft: the "
-                                  "published site will not have it. Remove the link, or publish that page first.")
+        _written_links_to(c, drafts, problems)
+
+
+def _written_links_to(c: Condition, drafts: list[str], problems: Problems) -> None:
+    for slug in drafts:
+        link = re.compile(rf"\]\(\.\./{re.escape(slug)}(?:[/#)]|$)")
+        for name, _, _ in c.located:
+            line = c.line_of(name, link)
+            if line is not None:
+                problems.warn(c.folder / name, line, f"this links to '{slug}', which is a draft: the "
+                              "published site will not have it. Remove the link, or publish that page first.")
+
+
+def links_to_left_out(made: list, drafts: list[str], model, problems: Problems) -> None:
+    """The build's warning, at its line, for a published page that links to a draft it left out
+    (the link is broken on the site). `model`: a condition's whole model by slug, loaded only for
+    a page whose HTML has such a link."""
+    if not drafts:
+        return
+    href = re.compile(rb'href="(?:\.\./)+(?:' + b"|".join(re.escape(d.encode()) for d in drafts) + rb')[/#"]')
+    for m in made:
+        if m.listing is not None and any(href.search(data) for _, data in m.pages or ()):
+            condition = model(m.listing.slug)
+            if condition is not None:
+                _written_links_to(condition, drafts, problems)
 
 
 def demonstration_summary(library: Library) -> str | None:
@@ -220,5 +273,7 @@ def demonstration_summary(library: Library) -> str | None:
     missing = [f"{unsigned} condition(s) without clinical sign-off"] if unsigned else []
     if not library.site.feedback:
         missing.append("no feedback address")
+    if not library.site.public_url:
+        missing.append(f"the address it will be published at in 'base_url' (now '{library.site.base_url}')")
     return ("Demonstration library (site.yaml 'demonstration: true'): every page says nobody approved it. "
             + (f"Before it is published for patients it needs: {'; '.join(missing)}." if missing else ""))

@@ -16,7 +16,7 @@ from markupsafe import escape
 
 from ..errors import Problems
 from ..text import headings, markup
-from . import care, governance, guard, itemlists
+from . import address, care, governance, guard, itemlists
 from .model import (SECTION_KINDS, CareCard, Condition, FaqEntry, GlossaryTerm, Related,
                     ItemList, Readability, Section, Site, SourceRef, Text)
 from .sources import Doc, MarkdownFile, as_date, body_of, parse_yaml, read_text, split_front_matter
@@ -30,6 +30,10 @@ CONDITION_FILE = "condition.yaml"
 FAQ_FILE = "faq.yaml"
 GLOSSARY_FILE = "glossary.yaml"
 DOCS = "docs/content-format.md"
+# Every setting site.yaml may have (each documented in docs/content-format.md).
+SITE_SETTINGS = ("name", "base_url", "language", "organisation", "contact", "description", "disclaimer",
+                 "readability", "alphabet", "markdown_time_limit", "locale", "care_levels", "directory_urls",
+                 *governance.SITE_SETTINGS)
 
 
 class Fields:
@@ -279,15 +283,15 @@ def load_site(path: Path | None, problems: Problems) -> Site:
         problems.error(path, 1, "the site settings must be 'name: value' lines.")
         return Site()
     f = Fields(doc, problems)
-    f.known(("name", "base_url", "language", "organisation", "contact", "description", "disclaimer",
-             "readability", "alphabet", "markdown_time_limit", "care_levels", *governance.SITE_SETTINGS))
-    base_url = f.text("base_url", what="the address the site is published at, like https://example.org/health/")
+    f.known(SITE_SETTINGS)
+    base_url = f.text("base_url", required=False,
+                      what="the address the site is published at, like https://example.org/health/")
     problem = base_url_problem(base_url) if base_url is not None else None
     if problem:
         f.error("base_url", problem)
     base_url = as_base_url(base_url) if base_url and not problem else "/"
-    return Site(name=f.text("name") or "Health Library", base_url=base_url,
-                language=f.text("language", required=False) or "en",
+    site = Site(name=f.text("name") or "Health Library", base_url=base_url,
+                language=_language(f), locale=locale_setting(f),
                 organisation=f.text("organisation", required=False) or "",
                 contact=f.text("contact", required=False) or "",
                 description=f.text("description", required=False) or "",
@@ -295,7 +299,39 @@ def load_site(path: Path | None, problems: Problems) -> Site:
                 readability=_readability(f.group("readability", "settings like 'target_grade: 8'")),
                 alphabet=_alphabet(f),
                 markdown_time_limit=f.number("markdown_time_limit", Site.markdown_time_limit, 0.1, 600),
+                directory_urls=f.yes_no("directory_urls", Site.directory_urls),
                 care_levels=care.site_levels(f), **governance.site_settings(f))
+    written = f.data.get("base_url")
+    if not problem and (warning := address.problem(written and base_url, site.demonstration)):
+        problems.warn(path, f.line("base_url") if "base_url" in f.data else f.line(), warning)
+    return site
+
+
+def _language(f: Fields) -> str:
+    """`language:` the main language's BCP 47 code ('en', 'es', 'pt-BR')."""
+    code = f.text("language", required=False, what="a language code such as 'en'") or "en"
+    if _cldr_locale(code) is None:
+        f.error("language", f"'{code}' is not a language code. Write one such as 'en', 'es' or 'pt-BR'.")
+        return "en"
+    return code
+
+
+def locale_setting(f: Fields) -> str:
+    """`locale:` how dates are written, as a CLDR locale ('en-US': December 6, 2026; 'en-GB':
+    6 December 2026); "" for the language's own."""
+    code = f.text("locale", required=False, what="a locale such as 'en-US' or 'en-GB'")
+    if code and _cldr_locale(code) is None:
+        f.error("locale", f"'{code}' is not a locale Babel knows. Write one such as 'en-US', 'en-GB' or 'es-MX'.")
+        return ""
+    return code or ""
+
+
+def _cldr_locale(code: str):
+    from babel import Locale, UnknownLocaleError
+    try:
+        return Locale.parse(code, sep="-")
+    except (ValueError, UnknownLocaleError):
+        return None
 
 
 def _alphabet(f: Fields) -> tuple[str, ...]:
@@ -475,7 +511,7 @@ def _present_files(folder: Path, problems: Problems) -> dict[str, Path]:
             present[name] = folder / name
         else:
             problems.error(folder / name, None, f"this file is missing; every condition needs it. "
-                           f"Create it (see {DOCS}, or run 'python build.py new' for a template).")
+                           f"Create it (see {DOCS}, or run 'python3 build.py new' for a template).")
     return present
 
 
@@ -499,8 +535,9 @@ def _sources(f: Fields) -> tuple[SourceRef, ...]:
     return tuple(sources)
 
 
-def _condition_settings(meta: Doc, problems: Problems) -> dict:
-    """condition.yaml's settings, checked, as Condition's keyword arguments."""
+def _condition_settings(meta: Doc, problems: Problems, translated: bool = False) -> dict:
+    """condition.yaml's settings, checked, as Condition's keyword arguments. `translated`: the
+    condition is in a language folder (its `translation:` block is required there, refused elsewhere)."""
     f = Fields(meta, problems)
     f.known(("title", "other_names", "summary", "key_points", "last_reviewed", "next_review_due", "sources",
              "related", *governance.CONDITION_SETTINGS))
@@ -514,7 +551,7 @@ def _condition_settings(meta: Doc, problems: Problems) -> dict:
             settings["next_review_due"] <= settings["last_reviewed"]:
         f.error("next_review_due", "'next_review_due' must be after 'last_reviewed'.")
     settings["sources"] = _sources(f)
-    return settings | governance.condition_settings(f)
+    return settings | governance.condition_settings(f, translated)
 
 
 def related_entries(f: Fields) -> tuple[Related, ...]:
@@ -524,7 +561,8 @@ def related_entries(f: Fields) -> tuple[Related, ...]:
     return tuple(Related(slug, f.line("related", i)) for i, slug in enumerate(slugs))
 
 
-def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition | None:
+def _load_condition(folder: Path, root: Path, problems: Problems, language: str = "en",
+                    translated: bool = False) -> Condition | None:
     items_before = len(problems.items)
     if (problem := slug_problem(folder.name)) is not None:
         problems.error(folder, None, problem)
@@ -544,22 +582,25 @@ def _load_condition(folder: Path, root: Path, problems: Problems) -> Condition |
     if meta is None:
         return None
     located[CONDITION_FILE] = (meta, ())
-    settings = _condition_settings(meta, problems)
+    settings = _condition_settings(meta, problems, translated)
     if any(p.is_error for p in problems.items[items_before:]):
         return None
     in_page_order = (CONDITION_FILE, *(f"{k.id}.md" for k in SECTION_KINDS), FAQ_FILE)
-    return Condition(folder.name, **settings, sections=tuple(sections), faq=faq, folder=folder,
+    return Condition(folder.name, **settings, sections=tuple(sections), faq=faq, folder=folder, language=language,
                      located=tuple((name, *located[name]) for name in in_page_order if name in located))
 
 
 def condition_folders(content: Path) -> list[Path]:
     with os.scandir(content) as entries:
         names = sorted(e.name for e in entries if e.is_dir() and not e.name.startswith((".", "_")))
-    return [content / name for name in names]
+    # A folder with its own site.yaml is a language folder (languages.py), not a condition.
+    return [content / name for name in names if not (content / name / "site.yaml").is_file()]
 
 
-def load_condition(folder: Path, content: Path, problems: Problems) -> Condition | None:
-    """One condition folder of `content`, or None after reporting its problems."""
+def load_condition(folder: Path, content: Path, problems: Problems, language: str = "en",
+                   translated: bool = False) -> Condition | None:
+    """One condition folder of `content`, or None after reporting its problems. `language`: its
+    text's; `translated`: it is in a language folder (languages.py)."""
     if folder.is_symlink():
         try:
             folder.resolve().relative_to(content.resolve())
@@ -567,20 +608,21 @@ def load_condition(folder: Path, content: Path, problems: Problems) -> Condition
             problems.error(folder, None, "this folder links outside the content folder. "
                            "Copy it into the content folder instead of linking to it.")
             return None
-    return _load_condition(folder, content, problems)
+    return _load_condition(folder, content, problems, language, translated)
 
 
-def load_shared(content: Path, site_file: Path | None, problems: Problems) -> tuple[Site, tuple[GlossaryTerm, ...],
-                                                                               list[Path]]:
-    """What every condition's pages are made from besides the condition: the site settings and
-    the glossary; and the condition folders to load."""
+def load_shared(content: Path, site_file: Path | None, problems: Problems, site: Site | None = None
+                ) -> tuple[Site, tuple[GlossaryTerm, ...], list[Path]]:
+    """What every condition's pages are made from besides the condition: the site settings (from
+    `site_file`, or `site` already read: a language folder's) and the glossary; and the condition
+    folders to load."""
     if not content.is_dir():
         problems.error(content, None, "the content folder does not exist.")
         return Site(), (), []
-    site = load_site(site_file, problems)
+    site = site or load_site(site_file, problems)
     guard.set_time_limit(site.markdown_time_limit)
     glossary = load_glossary(content / GLOSSARY_FILE, content, problems)
     folders = condition_folders(content)
     if not folders:
-        problems.error(content, None, "there are no condition folders. Create one with 'python build.py new <name>'.")
+        problems.error(content, None, "there are no condition folders. Create one with 'python3 build.py new <name>'.")
     return site, glossary, folders

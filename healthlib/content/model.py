@@ -14,7 +14,9 @@ from pathlib import Path
 from markupsafe import Markup
 
 from ..errors import Problem
+from ..publish.i18n import N_
 from ..text.markup import plain_text
+from . import address
 from .guard import DEFAULT_TIME_LIMIT
 
 
@@ -72,9 +74,9 @@ class CareLevel:
 
 
 # Lowest to highest: a sheet shows a condition's highest. site.yaml may define its own.
-CARE_LEVELS = (CareLevel("soon", "Non-urgent advice", "Non-urgent advice", "non-urgent", builtin=True),
-               CareLevel("urgent", "Urgent advice", "Urgent advice", "urgent", builtin=True),
-               CareLevel("emergency", "Emergency", "Emergency", "emergency", builtin=True))
+CARE_LEVELS = (CareLevel("soon", N_("Non-urgent advice"), N_("Non-urgent advice"), "non-urgent", builtin=True),
+               CareLevel("urgent", N_("Urgent advice"), N_("Urgent advice"), "urgent", builtin=True),
+               CareLevel("emergency", N_("Emergency"), N_("Emergency"), "emergency", builtin=True))
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,18 @@ class Change:
     summary: str
 
 
+@dataclass(frozen=True)
+class Translation:
+    """Where a translated condition came from (its condition.yaml `translation:`; languages.py)."""
+
+    source_version: str      # the main-language folder's version it was made from (languages.source_version)
+    source_reviewed: dt.date  # that version's last_reviewed, for readers
+    translated_by: str       # names or roles
+    clinical_check: str      # who checked it clinically, or "pending"
+    cultural_check: str      # who checked it culturally and linguistically, or "pending"
+    line: int | None = field(default=None, compare=False)   # of source_version, in condition.yaml
+
+
 STATUSES = ("published", "draft")    # a draft is checked and previewed, never published
 
 
@@ -224,6 +238,8 @@ class Condition(Listing):
     faq: tuple[FaqEntry, ...] = ()
     folder: Path | None = None
     sign_off: SignOff | None = None
+    language: str = "en"                    # BCP 47 code of the text (the library's or its language folder's)
+    translation: Translation | None = None  # set in a language folder's conditions only
 
     # Each file's parsed YAML (sources.Doc) and its other texts by line (a section's Markdown):
     # where checks find what an editor wrote, read when a check needs a line.
@@ -281,6 +297,7 @@ class Site:
     name: str = "Health Library"
     base_url: str = "/"
     language: str = "en"
+    locale: str = ""             # CLDR locale for dates ('en-US', 'en-GB'); "" is the language's own
     organisation: str = ""
     contact: str = ""
     description: str = ""
@@ -296,9 +313,19 @@ class Site:
     required_pages: tuple[str, ...] = ("about", "how-we-write", "privacy", "accessibility", "contact")
     footer: tuple[tuple[str, str], ...] = ()    # (address, title) of each editorial page, in order
     care_levels: tuple[CareLevel, ...] = CARE_LEVELS    # lowest first
+    directory_urls: bool = True        # links to folders (a web host); False: to their index.html (file://)
 
     def care_level(self, level_id: str) -> CareLevel | None:
         return next((level for level in self.care_levels if level.id == level_id), None)
+
+    @property
+    def date_locale(self) -> str:
+        return self.locale or self.language
+
+    @property
+    def public_url(self) -> str:
+        """base_url when readers can visit it; "" for a placeholder (example.org) or none."""
+        return address.public(self.base_url)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+from dataclasses import replace
+
+from . import reading, translations, words
+from ..publish import i18n
 from ..content import editorial, governance, load
-from . import reading, words
 from ..text import markup
 from ..errors import ERROR, WARNING, BuildError, Problem, Problems
 from ..content.load import CONDITION_FILE, FAQ_FILE, GLOSSARY_FILE, condition_folders
@@ -157,8 +160,10 @@ class _FirstUses(HTMLParser):
 
 class Checker:
     def __init__(self, project: Project, library: Library, problems: Problems, pages: dict[str, bytes],
-                 today: dt.date):
+                 today: dt.date, prefix: str = ""):
+        """`prefix`: the language's folder in the site ("es/"), for a language folder's library."""
         self.project, self.library, self.problems, self.today = project, library, problems, today
+        self.prefix = prefix
         self.pages = pages
         self.html = {p: d.decode("utf-8") for p, d in pages.items() if p.endswith(".html")}
         self.anchors = {p: _anchors(h) for p, h in self.html.items()}
@@ -173,14 +178,15 @@ class Checker:
         self.unknown = {f.name for f in condition_folders(project.content)} - loaded \
             if project.content.is_dir() else set()
 
-    def run(self) -> None:
+    def run(self, pages=None) -> None:
+        """`pages`: the pages whose links to check (default: all)."""
         for condition in self.library.conditions:
-            page = f"{condition.slug}/index.html"
+            page = f"{self.prefix}{condition.slug}/index.html"
             if page in self.html:
                 self.sections(condition, self.html[page])
                 self.first_uses(condition, self.html[page])
             self.review(condition)
-        for page in sorted(self.anchors):
+        for page in sorted(self.anchors if pages is None else pages):
             self.links(page)
         for slug in sorted(self.unknown):
             self.unloaded_links(slug)
@@ -195,8 +201,8 @@ class Checker:
             path = _section_file(condition, section_id)
             score = measure(blocks[section_id], lang)
             line = condition.line_of(path.name, re.compile(r"^title:")) if path.suffix == ".md" else None
-            self.grade(SectionScore(condition.slug, section_id, self.problems.relative(path), score), path, line,
-                       blocks[section_id])
+            self.grade(SectionScore(self.prefix + condition.slug, section_id, self.problems.relative(path), score),
+                       path, line, blocks[section_id])
         in_order = [(s, block) for s in (*SECTION_IDS, FAQ_ID) for block in blocks.get(s, ())]
         for word, i in self.unexplained([block for _, block in in_order], lang, (condition.title, *condition.other_names)):
             path = _section_file(condition, in_order[i][0])
@@ -229,8 +235,8 @@ class Checker:
         for page in self.library.pages:
             blocks = editorial.text_blocks(page)
             score = measure(blocks, self.library.site.language)
-            self.grade(SectionScore(editorial.FOLDER, page.slug, self.problems.relative(page.path), score), page.path,
-                       page.body.line, blocks)
+            self.grade(SectionScore(self.prefix + editorial.FOLDER, page.slug, self.problems.relative(page.path),
+                                    score), page.path, page.body.line, blocks)
 
     def glossary_meanings(self) -> None:
         """The glossary's meanings, scored on their own: the pages do not count them (content-format.md)."""
@@ -239,7 +245,8 @@ class Checker:
             path = self.project.content / GLOSSARY_FILE
             blocks = [term.means for term in glossary]
             score = measure(blocks, self.library.site.language)
-            self.grade(SectionScore("glossary", "meanings", self.problems.relative(path), score), path, None, blocks)
+            self.grade(SectionScore(self.prefix + "glossary", "meanings", self.problems.relative(path), score), path,
+                       None, blocks)
             for word, i in self.unexplained(blocks, self.library.site.language):
                 self.problems.warn(path, glossary[i].line, words.message(word, self.library.site.language, self.words_file))
 
@@ -283,7 +290,7 @@ class Checker:
 
     # -- links and #anchors
     def links(self, page: str) -> None:
-        slug = page.split("/", 1)[0]
+        slug = page.removeprefix(self.prefix).split("/", 1)[0]
         condition = next((c for c in self.library.conditions if c.slug == slug), None)
         for href in dict.fromkeys(self.anchors[page].links):
             self._link(href, page, *self._written(condition, href, page))
@@ -294,7 +301,7 @@ class Checker:
             for href in dict.fromkeys(_anchors(text.html).links):
                 at = text.source.find(href)
                 line = text.line + text.source.count("\n", 0, at) if exact and text.line and at >= 0 else text.line
-                self._link(href, f"{slug}/index.html", path, line)
+                self._link(href, f"{self.prefix}{slug}/index.html", path, line)
 
     def _link(self, href: str, page: str, path, line) -> None:
         base = self.library.site.base_url
@@ -309,12 +316,12 @@ class Checker:
     def _internal(self, href: str, target: str, fragment: str, path, line, here: str = "") -> None:
         if target == "" or target.endswith("/"):
             target += "index.html"
-        if target.split("/", 1)[0] in self.unknown:
+        if target.removeprefix(self.prefix).split("/", 1)[0] in self.unknown:
             return
         if target not in self.pages and f"{target}/index.html" not in self.pages:
-            folder = target.split("/", 1)[0]
+            folder = target.removeprefix(self.prefix).split("/", 1)[0]
             hint = (self._no_condition(folder, here) if "/" in target and not any(
-                p.startswith(folder + "/") for p in self.pages) else "")
+                p.startswith(self.prefix + folder + "/") for p in self.pages) else "")
             hint = hint or " A link to another condition looks like '../kidney-stones/'."
             self.problems.error(path, line, f"the link '{href}' leads to a page that does not exist.{hint}")
             return
@@ -337,11 +344,14 @@ class Checker:
     def _written(self, condition: Condition | None, href: str, page: str) -> tuple[Path | str, int | None]:
         """The content file and line a link was written on, or the page (a link from a template)."""
         if condition is not None:
+            # As written: with `directory_urls: false` the page's '../x/index.html' was '../x/' or '../x'.
+            written = dict.fromkeys((href, href.replace("/index.html", "/"), href.replace("/index.html", "")))
             for name, *_ in condition.located:
-                line = condition.line_of(name, href)
+                line = next((at for at in (condition.line_of(name, h) for h in written) if at is not None), None)
                 if line is not None:
                     return condition.folder / name, line
-        return editorial.written(self.library, page, href) or (f"{page} (from the templates)", None)
+        return editorial.written(self.library, page.removeprefix(self.prefix), href) or (
+            f"{page} (from the templates)", None)
 
 
 def run(project: Project, today: dt.date, pdfs: bool = True) -> Report:
@@ -349,7 +359,7 @@ def run(project: Project, today: dt.date, pdfs: bool = True) -> Report:
     build's PDFs have them (False: faster, not counted)."""
     from ..publish import pdf
     skipped = pdf.unavailable() if pdfs else None
-    gathered = gather(project, keep_models=True, today=today, every_page=True,
+    gathered = gather(project, keep_models=True, today=today,
                       papers=pdf.PAPERS if pdfs and not skipped else ())
     library, problems = gathered.library, gathered.problems
     try:
@@ -357,35 +367,53 @@ def run(project: Project, today: dt.date, pdfs: bool = True) -> Report:
     except BuildError as exc:
         problems.extend(exc.problems)
         pages = {}
-    counts = count_sheets(project, library, pages, problems) if pdfs and not skipped else {}
-    checker = Checker(project, library, problems, pages, today)
-    checker.run()
-    governance.check_problems(library, problems, today, project)
-    checker.editorial_pages()
-    checker.glossary_meanings()
-    notes = [reading.unscored_note(checker.unscored), words.no_word_list_note(checker.no_word_list)]
-    return Report(problems.sorted(), checker.scores, sorted(set(checker.external), key=_link_key),
-                  len(library.conditions), library, counts, skipped and skipped.split(". To make them")[0],
-                  tuple(note for note in notes if note))
+    scores, external, counts = [], [], {}
+    unscored, no_word_list = set(), set()
+    prefixes = tuple(g.edition.prefix for g in gathered.editions)
+    for g in gathered.languages:     # the main language, then each language folder (languages.py)
+        own = replace(project, content=g.edition.content, site_file=g.edition.content / "site.yaml") \
+            if g.edition.translated else project
+        if pdfs and not skipped:
+            counts.update(count_sheets(own, g.library, pages, problems, g.edition.prefix))
+        checker = Checker(own, g.library, problems, pages, today, g.edition.prefix)
+        checker.run([p for p in sorted(checker.anchors) if p.startswith(g.edition.prefix) and
+                     (g.edition.translated or not p.startswith(prefixes))])
+        governance.check_problems(g.library, problems, today, own)
+        checker.editorial_pages()
+        checker.glossary_meanings()
+        scores += checker.scores
+        external += checker.external
+        unscored |= checker.unscored
+        no_word_list |= checker.no_word_list
+    translations.catalog_problems(project.catalogs, project.templates,
+                                  [g.edition.language for g in gathered.languages if g.edition and
+                                   i18n.needs_catalog(g.edition.language)], problems)
+    for g in gathered.editions:
+        translations.stale_problems(project.content, [(c, g.renderer.place.source(c.slug) if g.renderer else None)
+                                                      for c in g.library.conditions], problems)
+    notes = [reading.unscored_note(unscored), words.no_word_list_note(no_word_list)]
+    return Report(problems.sorted(), scores, sorted(set(external), key=_link_key), len(library.conditions), library,
+                  counts, skipped and skipped.split(". To make them")[0], tuple(note for note in notes if note))
 
 
 def count_sheets(project: Project, library: Library, pages: dict[str, bytes],
-                 problems: Problems) -> dict[str, dict[str, int]]:
+                 problems: Problems, prefix: str = "") -> dict[str, dict[str, int]]:
     """slug -> {paper: pages} of each rendered sheet, counted as the build makes its PDFs and
     through the same cache: after a build, only a sheet that changed since is laid out again.
     A sheet past two pages is a warning naming its longest lists. Adds the PDFs' paths to `pages`
-    (empty), as the build publishes them, for the link check."""
+    (empty), as the build publishes them, for the link check. `prefix`: the language's folder
+    ("es/"), which also comes before the slugs it returns."""
     from ..publish import pdf
     from ..speed import sheets
-    rendered = [c for c in library.conditions if c.prep_url + "index.html" in pages]
+    rendered = [c for c in library.conditions if prefix + c.prep_url + "index.html" in pages]
     try:
         counted = sheets.sheet_pages(rendered, pages, library.site.base_url, project.pdf_cache, problems,
-                                     {c.slug: c for c in rendered}.get)
+                                     {c.slug: c for c in rendered}.get, prefix=prefix)
     except BuildError as exc:
         problems.extend(exc.problems)
         return {}
     pages.update((path, b"") for path in counted)
-    return {c.slug: {paper.label: counted[c.prep_url + paper.filename(c.slug)] for paper in pdf.PAPERS}
+    return {prefix + c.slug: {paper.label: counted[prefix + c.prep_url + paper.filename(c.slug)] for paper in pdf.PAPERS}
             for c in rendered}
 
 

@@ -7,6 +7,7 @@ here is about one condition.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -21,8 +22,8 @@ class Refused(Exception):
 
 CONDITION = f"""\
 # The facts about this condition. Write a value after each empty setting, then run
-#     python build.py check
-# to see what is still to write. Every setting is explained in {DOCS}.
+#     make check
+# to see what is still to write, and keep 'make serve' open to see the page. Every setting is explained in {DOCS}.
 
 # The condition's name, as patients say it. It is the page's main heading.
 title:
@@ -184,6 +185,70 @@ def create(content: Path, slug: str, levels: tuple[CareLevel, ...] = CARE_LEVELS
     try:
         for name, text in sorted(files(levels).items()):
             (tmp / name).write_text(text, encoding="utf-8")
+        os.chmod(tmp, 0o755)
+        os.rename(tmp, folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+LANGUAGE_SITE = """\
+# This language's settings: the words its readers see. The rest of the settings are the
+# library's, in the site.yaml at the top of the project. See docs/translations.md.
+
+# The library's name in this language.
+name:
+# One plain sentence about the library, in this language (optional).
+description:
+# What every condition page says it does not replace, in this language.
+disclaimer:
+# The letters of this language's A to Z, in order, separated by spaces (optional: A to Z).
+# alphabet: A B C D E F G H I J K L M N Ñ O P Q R S T U V W X Y Z
+"""
+
+TRANSLATION = """
+# Where this translation came from (docs/translations.md). source_version and source_reviewed
+# are the main-language page's version and review date it is made from: keep them until you
+# bring the translation up to date with a newer version ('build.py check' says when).
+translation:
+  source_version: {version}
+  source_reviewed: {reviewed}
+  translated_by:        # names or roles of who translated it
+  clinical_check:       # who checked it clinically, or 'pending'
+  cultural_check:       # who checked its language and culture, or 'pending'
+"""
+
+
+def translate(content: Path, slug: str, language: str, main_language: str) -> Path:
+    """Make content/<language>/<slug>/: the main-language condition's files to translate in place,
+    a draft, with its `translation:` block (the version it is made from filled in); the language
+    folder too (its site.yaml to fill in), if it is new."""
+    from ..content import languages
+    from ..content.load import load_condition
+    from ..errors import Problems
+    problem = languages._folder_problem(language, main_language)
+    if problem:
+        raise Refused(problem.replace("this folder has a site.yaml, so it is a language folder, but ", "", 1))
+    source = content / slug
+    main = load_condition(source, content, Problems()) if (source / CONDITION_FILE).is_file() else None
+    if main is None:
+        raise Refused(f"there is no condition '{slug}' in {content} to translate (or it has errors: run "
+                      "'python build.py check' and fix them first).")
+    folder = content / language / slug
+    if folder.exists():
+        raise Refused(f"{folder} already exists. Edit the files in that folder.")
+    (content / language).mkdir(exist_ok=True)
+    if not (content / language / "site.yaml").exists():
+        (content / language / "site.yaml").write_text(LANGUAGE_SITE, encoding="utf-8")
+    tmp = Path(tempfile.mkdtemp(prefix=f".new-{slug}-", dir=content / language))
+    try:
+        for file in sorted(p for p in source.iterdir() if p.is_file() and not p.name.startswith(".")):
+            shutil.copyfile(file, tmp / file.name)
+        meta = tmp / CONDITION_FILE
+        text = re.sub(r"(?m)^status:.*$", "status: draft", meta.read_text(encoding="utf-8"))
+        text += ("" if re.search(r"(?m)^status:", text) else "\n# Out of the published site until it is translated.\nstatus: draft\n")
+        meta.write_text(text + TRANSLATION.format(version=languages.source_version(source),
+                                                  reviewed=main.last_reviewed.isoformat()), encoding="utf-8")
         os.chmod(tmp, 0o755)
         os.rename(tmp, folder)
     finally:

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import httpserver, netutil, web
 
-from ..content import editorial
+from ..content import editorial, languages
 from ..errors import BuildError, Problem
 from ..speed.incremental import MemoryStore
 from ..content.load import GLOSSARY_FILE
@@ -36,6 +36,7 @@ QUIET_S = 0.05        # a save is often several writes: rebuild once they have s
 MAX_WAIT_S = 1.0      # ... but never wait longer than this while files keep changing
 RELOAD_SCRIPT = b'<script src="/livereload.js"></script>'
 ERROR_PAGE = (Path(__file__).parent / "preview-error.html").read_text(encoding="utf-8")
+CONDITION_ERROR_PAGE = (Path(__file__).parent / "preview-condition-error.html").read_text(encoding="utf-8")
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
@@ -47,6 +48,8 @@ class Outcome:
     whole: bool = False                                 # the whole site was rebuilt
     seconds: float = 0.0
     reload: bool = False                                # browsers should reload
+    broken: dict[str, list[Problem]] = field(default_factory=dict)   # conditions shown as error pages
+    fixed: list[str] = field(default_factory=list)      # what had problems and is up to date again
 
 
 class Preview:
@@ -57,8 +60,9 @@ class Preview:
         self.out_dir = Path(out_dir).absolute()
         self.files: dict[str, bytes] = {}       # what the folder holds: the last good build
         self.errors: list[Problem] = []         # why the latest sources could not be built
+        self.broken: dict[str, list[Problem]] = {}   # condition -> why its pages could not be made
         self.store = MemoryStore()
-        self.renderer: Renderer | None = None
+        self.renderers: dict[str, Renderer] = {}    # each language's, from the last good build
         self.dirty: set[str] | None = None      # condition folders to reload; None: everything
         self.generation = 0                     # how many times browsers were told to reload
 
@@ -75,7 +79,9 @@ class Preview:
                 rel = Path(path).relative_to(content)
             except ValueError:
                 return None                      # templates, static files, site.yaml
-            if not rel.parts or rel.parts[0] in (GLOSSARY_FILE, editorial.FOLDER) or (
+            if rel.parts and languages.is_language_folder(content / rel.parts[0]):
+                rel = Path(*rel.parts[1:])       # a language folder: its files are laid out as content/'s
+            if not rel.parts or rel.parts[0] in (GLOSSARY_FILE, editorial.FOLDER, languages.SITE_FILE) or (
                     len(rel.parts) == 1 and Path(path).is_file()):
                 return None                      # the glossary, the editorial pages (or the whole folder) changed
             if not rel.parts[0].startswith((".", "_")):   # the build skips these folders
@@ -91,10 +97,10 @@ class Preview:
 
     def rebuild(self) -> Outcome:
         started = time.perf_counter()
-        whole = self.dirty is None or self.renderer is None
+        whole = self.dirty is None or not self.renderers
         self.store.dirty, self.store.used = self.dirty, set()
         gathered = gather(self.project, self.store, current=self.files.get,
-                          renderer=None if whole else self.renderer)
+                          renderers=None if whole else self.renderers, set_aside=True)
         try:
             if gathered.problems.errors:
                 raise BuildError(gathered.problems.items)
@@ -114,13 +120,18 @@ class Preview:
             self.errors = errors
             self.generation += outcome.reload
             return outcome
-        had_errors = bool(self.errors)
+        set_aside = {where: found for g in gathered.languages for where, found in g.set_aside.items()}
+        fixed = (["the preview"] if self.errors else []) + sorted(self.broken.keys() - set_aside.keys())
+        reshown = set_aside != self.broken
+        # Said again when its problems changed or its files were saved, not at every other save.
+        said = {where: found for where, found in set_aside.items()
+                if whole or found != self.broken.get(where) or where.rsplit("/", 1)[-1] in (self.dirty or ())}
         self.store.prune()
-        self.renderer, self.files = gathered.renderer, writer.files
-        self.dirty, self.errors = set(), []
+        self.renderers, self.files = gathered.renderers, writer.files
+        self.dirty, self.errors, self.broken = set(), [], set_aside
         outcome = Outcome(changed=sorted(changed.keys() | removed), warnings=gathered.problems.sorted(),
                           whole=whole, seconds=time.perf_counter() - started,
-                          reload=bool(changed or removed or had_errors))
+                          reload=bool(changed or removed or fixed or reshown), broken=said, fixed=fixed)
         self.generation += outcome.reload
         return outcome
 
@@ -146,10 +157,18 @@ class Preview:
                 return None
         return target if target.is_file() else None
 
-    def error_page(self) -> bytes:
+    def broken_condition(self, url_path: str) -> str | None:
+        """The condition ('gout', 'es/gout') whose address `url_path` is in, when its pages could not be made."""
+        return next((where for where in self.broken if (url_path + "/").startswith(where + "/")), None)
+
+    def error_page(self, slug: str | None = None) -> bytes:
+        """Every problem that stops the preview, or (`slug`) that stops one condition's pages."""
+        shown = self.errors if slug is None else sorted(self.broken[slug], key=lambda p: not p.is_error)
         items = "\n".join(f"<li><code>{html.escape(p.path, quote=False)}{f':{p.line}' if p.line else ''}</code>: "
-                          f"{html.escape(p.message, quote=False)}</li>" for p in self.errors)
-        return ERROR_PAGE.replace("{problems}", items).encode("utf-8")
+                          f"{'warning: ' if not p.is_error else ''}{html.escape(p.message, quote=False)}</li>"
+                          for p in shown)
+        page = ERROR_PAGE if slug is None else CONDITION_ERROR_PAGE.replace("{folder}", html.escape(slug))
+        return page.replace("{problems}", items).encode("utf-8")
 
 
 def with_reload_script(page: bytes) -> bytes:
@@ -187,10 +206,12 @@ class _Page(_LocalOnly, web.RequestHandler):
         if target == "/":
             return self.redirect("/" + path + "/")
         kind = mimetypes.guess_type(target.name if target else path)[0] or "application/octet-stream"
-        if self.preview.errors and (kind == "text/html" or path == "" or path.endswith("/")):
-            # Every page, even one not built yet (a new condition), says what to fix.
+        broken = self.preview.broken_condition(path)
+        if (self.preview.errors or broken) and (kind == "text/html" or path == "" or path.endswith("/")):
+            # Every page (even one not built yet, a new condition), or the broken condition's, says what to fix.
             self.set_status(503)
-            kind, data = "text/html", with_reload_script(self.preview.error_page())
+            kind, data = "text/html", with_reload_script(self.preview.error_page(None if self.preview.errors
+                                                                                 else broken))
         elif target is None:
             self.set_status(404)
             self.set_header("Content-Type", "text/plain; charset=utf-8")
@@ -323,9 +344,22 @@ class Session:
                 self.say(str(problem))
             self.say(f"Not updated: {len(outcome.errors)} problem(s) to fix (the browser shows them too). "
                      "The last good preview is kept.")
-        elif outcome.changed:
+            return self.reload(outcome)
+        for slug, problems in outcome.broken.items():
+            for problem in problems:
+                self.say(str(problem))
+            self.say(f"Not shown: {slug} has {sum(p.is_error for p in problems)} problem(s) to fix; its "
+                     f"address /{slug}/ lists them. Every other page is up to date.")
+        if outcome.changed:
             what = "Rebuilt everything" if outcome.whole else "Updated"
             self.say(f"{what}: {len(outcome.changed)} file(s) changed in {ms}.")
+        if outcome.fixed:
+            self.say(f"Fixed: {' and '.join(outcome.fixed)} {'is' if len(outcome.fixed) == 1 else 'are'} "
+                     "up to date again.")
+        self.reload(outcome)
+
+    @staticmethod
+    def reload(outcome: Outcome) -> None:
         if outcome.reload:
             reload_browsers()
 
@@ -354,7 +388,7 @@ async def _serve(project: Project, out_dir: Path, host: str, port: int, say) -> 
     say(f"Preview: http://{shown}:{bound}/   (press Ctrl+C to stop)")
     if host not in LOOPBACK:
         say(f"warning: listening on {host}: other computers on the network can open the preview.")
-    watched = (project.content, project.templates, project.static)
+    watched = (project.content, project.templates, project.static, project.catalogs)
     watcher = Watcher([p for p in watched if p.is_dir()], [project.site_file])
     say(f"Watching {', '.join(p.name + '/' for p in watched)} and {project.site_file.name} for changes.")
     watcher.start(session.changed)

@@ -14,10 +14,6 @@ class Entry:
     condition: Condition
     see: bool = False          # `name` is another name: the entry points to condition.title
 
-    @property
-    def order(self) -> tuple:
-        return self.name.casefold(), self.see, self.condition.slug
-
 
 @dataclass(frozen=True)
 class Letter:
@@ -44,12 +40,42 @@ def letter_of(name: str, alphabet: tuple[str, ...]) -> str:
     return name[:1].upper()
 
 
+def sort_key(alphabet: tuple[str, ...]):
+    """The order of names in the alphabet's language: letter by letter in the alphabet's order
+    ('ñ' after 'n' when the alphabet has 'Ñ'); a letter with an accent the alphabet does not list
+    goes with its plain letter ('á' with 'a'), after it when the names are otherwise the same;
+    spaces and punctuation before letters; letters of other scripts after."""
+    letters = sorted(((letter.casefold(), i) for i, letter in enumerate(alphabet)), key=lambda p: -len(p[0]))
+    position = dict(letters)
+    longest = max((len(letter) for letter in position), default=1)
+
+    def key(name: str) -> tuple:
+        text, primary, secondary, at = unicodedata.normalize("NFC", name).casefold(), [], [], 0
+        while at < len(text):
+            size = next((n for n in range(min(longest, len(text) - at), 0, -1) if text[at:at + n] in position), 0)
+            if size:
+                primary.append((1, position[text[at:at + size]]))
+                secondary.append("")
+                at += size
+                continue
+            char, base = text[at], _base(text[at])
+            if base in position:
+                primary.append((1, position[base]))
+            else:
+                primary.append((2 if char.isalpha() else 0, ord(base[:1] or char)))
+            secondary.append(char)
+            at += 1
+        return tuple(primary), tuple(secondary)
+    return key
+
+
 def az_index(conditions: tuple[Condition, ...], alphabet: tuple[str, ...]) -> list[Letter]:
     """Every letter of the alphabet (some with no entries), then any other first characters."""
     entries = [Entry(c.title, c) for c in conditions]
     entries += [Entry(name, c, see=True) for c in conditions for name in c.other_names]
     groups: dict[str, list[Entry]] = {letter: [] for letter in alphabet}
-    for entry in sorted(entries, key=lambda e: e.order):
+    order = sort_key(alphabet)
+    for entry in sorted(entries, key=lambda e: (order(e.name), e.see, e.condition.slug)):
         groups.setdefault(letter_of(entry.name, alphabet), []).append(entry)
     others = sorted(letter for letter in groups if letter not in alphabet)
     return [Letter(letter, _anchor(letter), tuple(groups[letter])) for letter in (*alphabet, *others)]

@@ -13,7 +13,8 @@ POLICY = ("default-src 'self'", "object-src 'none'", "base-uri 'none'", "form-ac
 HEADER_ONLY_POLICY = ("frame-ancestors 'none'",)
 META_POLICY = "; ".join(POLICY)
 # Where search runs (the search page, and Pagefind's files, whose worker runs the index's
-# WebAssembly): the same policy, plus compiling our own WebAssembly. Nowhere else.
+# WebAssembly): the same policy, plus compiling our own WebAssembly. Nowhere else. Each language
+# has its search page in its folder (/es/search/*).
 SEARCH_PATHS = ("/search/*", "/pagefind/*")
 SEARCH_POLICY = POLICY + ("script-src 'self' 'wasm-unsafe-eval'",)
 SEARCH_META_POLICY = "; ".join(SEARCH_POLICY)
@@ -32,13 +33,15 @@ HEADERS = (
 ASSET_HEADERS = (("Cache-Control", "public, max-age=31536000, immutable"),)
 
 
-def headers_file(assets_folder: str = "assets") -> bytes:
+def headers_file(assets_folder: str = "assets", languages: tuple[str, ...] = ()) -> bytes:
     """`_headers` in the Netlify / Cloudflare Pages format: a path pattern, then indented headers.
     A path that matches two rules gets the headers of both, so the search paths first detach the
-    strict policy ('! Name', Cloudflare Pages' syntax): two policies would both be enforced."""
+    strict policy ('! Name', Cloudflare Pages' syntax): two policies would both be enforced.
+    `languages`: the language folders' prefixes ("es/"), whose search pages get the search policy."""
     search = (("!", "Content-Security-Policy"),
               ("Content-Security-Policy", "; ".join(SEARCH_POLICY + HEADER_ONLY_POLICY)))
-    blocks = [("/*", HEADERS), (f"/{assets_folder}/*", ASSET_HEADERS), *((path, search) for path in SEARCH_PATHS)]
+    paths = (*SEARCH_PATHS, *(f"/{prefix}search/*" for prefix in languages))
+    blocks = [("/*", HEADERS), (f"/{assets_folder}/*", ASSET_HEADERS), *((path, search) for path in paths)]
     return "\n".join("\n".join([path, *(_line(name, value) for name, value in headers)]) + "\n"
                      for path, headers in blocks).encode()
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
 
+from .i18n import N_
 from ..errors import BuildError, Problem
 from ..util.atomic import atomic_write
 from ..util.hashing import digest
@@ -43,7 +44,7 @@ class Paper:
         return f"{slug}-appointment-prep-{self.id}.pdf"
 
 
-PAPERS = (Paper("letter", "US Letter", "letter"), Paper("a4", "A4", "A4"))
+PAPERS = (Paper("letter", N_("US Letter"), "letter"), Paper("a4", N_("A4"), "A4"))
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,20 @@ def _index(pages: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
         files = service.ask({"type": "GetFiles", "index_id": index_id})["files"]
     finally:
         service.close()
-    return sorted((f["path"], base64.b64decode(f["content"])) for f in files)
+    return sorted((f["path"], _steady(f["path"], base64.b64decode(f["content"]))) for f in files)
+
+
+ENTRY = "pagefind-entry.json"
+
+
+def _steady(path: str, data: bytes) -> bytes:
+    """Pagefind's entry file with its languages in code order: Pagefind writes them in its hash
+    map's order, which differs from run to run once there are two (a deterministic site)."""
+    if path != ENTRY:
+        return data
+    entry = json.loads(data)
+    entry["languages"] = dict(sorted(entry.get("languages", {}).items()))
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 class _Service:

@@ -17,6 +17,7 @@ from ..content.model import Condition, Library, Site
 
 SCHEMA_ORG = "https://schema.org"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
 
 # What a list's items are (its `type:`, model.ITEM_TYPES, defaulting from its section) -> the
 # schema.org MedicalCondition property they describe and the type of each item (None: the
@@ -43,26 +44,36 @@ def absolute(site: Site, out_path: str) -> str:
 # ------------------------------------------------------------------ sitemap and robots
 
 
-def lastmods(library: Library):
+def lastmods(library: Library, others: tuple[tuple[str, Library], ...] = ()):
     """out_path -> its last change: a condition's pages change when it is reviewed or changed
-    (Condition.modified); library pages when any condition is. (A condition's pages are under its own 'slug/': a dict finds it, so a
-    sitemap of N pages takes N steps, not N x conditions.)"""
-    by_url = {condition.url: condition.modified for condition in library.conditions}
-    newest = max(by_url.values(), default=None)
+    (Condition.modified); library pages when any condition is. `others`: the other languages'
+    (prefix, Library), whose pages are under their folder. (A condition's pages are under its
+    own 'slug/': a dict finds it, so a sitemap of N pages takes N steps, not N x conditions.)"""
+    languages = (("", library), *others)
+    by_url = {prefix + c.url: c.modified for prefix, lib in languages for c in lib.conditions}
+    newest = {prefix: max((c.modified for c in lib.conditions), default=None) for prefix, lib in languages}
+    prefixes = tuple(prefix for prefix, _ in others)
 
     def lastmod(out_path: str) -> dt.date | None:
-        folder, slash, _ = out_path.partition("/")
-        return by_url.get(folder + "/", newest) if slash else newest
+        prefix = next((p for p in prefixes if out_path.startswith(p)), "")
+        folder, slash, _ = out_path[len(prefix):].partition("/")
+        return by_url.get(prefix + folder + "/", newest[prefix]) if slash else newest[prefix]
     return lastmod
 
 
-def sitemap(library: Library, html_paths: list[str]) -> bytes:
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', f'<urlset xmlns="{SITEMAP_NS}">']
-    lastmod = lastmods(library)
+def sitemap(site: Site, html_paths: list[str], lastmod, versions=None) -> bytes:
+    """`lastmod`: lastmods(); `versions`: the library's languages (alternates.Versions), for each
+    page's `xhtml:link` alternates."""
+    from .alternates import sitemap_links
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             f'<urlset xmlns="{SITEMAP_NS}"' + (f' xmlns:xhtml="{XHTML_NS}">' if versions and len(versions.languages) > 1 else ">")]
     for path in sorted(html_paths, key=clean_url):
         modified = lastmod(path)
         stamp = f"<lastmod>{modified.isoformat()}</lastmod>" if modified else ""
-        lines.append(f"<url><loc>{html.escape(absolute(library.site, path), quote=False)}</loc>{stamp}</url>")
+        links = sitemap_links(versions, path, lambda p: absolute(site, p)) if versions else []
+        alternates = "".join(f'<xhtml:link rel="alternate" hreflang="{code}" href="{html.escape(url)}"/>'
+                             for code, url in links)
+        lines.append(f"<url><loc>{html.escape(absolute(site, path), quote=False)}</loc>{stamp}{alternates}</url>")
     lines.append("</urlset>")
     return ("\n".join(lines) + "\n").encode("utf-8")
 

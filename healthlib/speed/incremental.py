@@ -26,8 +26,9 @@ def render_key(renderer: Renderer) -> str:
     """Everything a condition's pages are made from besides its own folder."""
     assets = sorted((a.name, a.path) for a in renderer.assets.values())   # paths hold the content hash
     # today: a page past its review date says so; every page is made again once a day for it.
-    return digest(code_version(), tree_digest(renderer.templates_dir), repr(assets), repr(renderer.pdf_papers),
-                  repr(renderer.site), repr(renderer.glossary), repr(renderer.today))
+    catalog = renderer.catalog.read_bytes() if renderer.catalog and renderer.catalog.is_file() else b""
+    return digest(code_version(), tree_digest(renderer.templates_dir), catalog, repr(assets), repr(renderer.pdf_papers),
+                  repr(renderer.site), repr(renderer.glossary), repr(renderer.today), renderer.place.key())
 
 
 @dataclass
@@ -80,11 +81,15 @@ def make_once(key: str, make: Callable[[], Made], store, current: Current) -> Ma
 
 
 def make_all(folders: Sequence[Path], make: Callable[[Path], Made], store, shared: str, current: Current,
-             jobs: int | None) -> list[Made]:
+             jobs: int | None, own: Callable[[Path], str] | None = None) -> list[Made]:
     """[make(folder) for folder in folders], each taken from `store` when its key is there.
-    `shared`: the key of what all conditions share (render_key)."""
+    `shared`: the key of what all conditions share (render_key); `own`: what a folder's pages are
+    made from besides its files and `shared` (a translation's main-language version)."""
+    def full_key(key: str, folder: Path) -> str:
+        return digest(shared, key, own(folder)) if own else digest(shared, key)
+
     keys = [store.trusted_key(folder) for folder in folders]
-    full = [digest(shared, key) if key else None for key in keys]
+    full = [full_key(key, folder) if key else None for key, folder in zip(keys, folders)]
     found: list[Made | None] = [store.get(key, current) if key else None for key in full]
     todo = [i for i, made in enumerate(found) if made is None]
 
@@ -92,7 +97,7 @@ def make_all(folders: Sequence[Path], make: Callable[[Path], Made], store, share
         key = record = None
         if store.enabled:
             key, record = store.read_key(folder)
-            made = store.get(digest(shared, key), current)
+            made = store.get(full_key(key, folder), current)
             if made is not None:
                 return key, record, made, True
             made = make(folder)
@@ -108,7 +113,7 @@ def make_all(folders: Sequence[Path], make: Callable[[Path], Made], store, share
         if key is not None:
             store.remember(folders[i], key, record)
             if hit:
-                store.keep(digest(shared, key))
+                store.keep(full_key(key, folders[i]))
             else:
-                store.put(digest(shared, key), made)
+                store.put(full_key(key, folders[i]), made)
     return found

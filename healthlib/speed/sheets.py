@@ -23,7 +23,7 @@ LONGEST = 3
 
 def sheet_pdfs(conditions: Sequence[Listing], files: Mapping[str, bytes], root_url: str,
                cache_dir: Path | None, problems: Problems, model_of: Callable[[str], Condition | None],
-               jobs: int | None = None) -> list[tuple[str, bytes]]:
+               jobs: int | None = None, prefix: str = "") -> list[tuple[str, bytes]]:
     """(site path, PDF bytes) for every paper of every condition's sheet, in library order.
 
     files     the site's files so far (the sheet pages and their stylesheets), by site path
@@ -32,25 +32,27 @@ def sheet_pdfs(conditions: Sequence[Listing], files: Mapping[str, bytes], root_u
     problems  gets a warning for each sheet longer than pdf.MAX_PAGES
     model_of  a condition's whole model by slug, for a long sheet's warning
     jobs      processes to make them in (None: every core)
+    prefix    the language's folder in the site ("es/"; "" for the main language)
     """
-    made = _sheets(conditions, files, root_url, pdf.Cache(cache_dir), problems, model_of, jobs, read=True)
+    made = _sheets(conditions, files, root_url, pdf.Cache(cache_dir), problems, model_of, jobs, True, prefix)
     return [(path, sheet.data) for path, sheet in made]
 
 
 def sheet_pages(conditions: Sequence[Listing], files: Mapping[str, bytes], root_url: str,
                 cache_dir: Path | None, problems: Problems, model_of: Callable[[str], Condition | None],
-                jobs: int | None = None) -> dict[str, int]:
+                jobs: int | None = None, prefix: str = "") -> dict[str, int]:
     """The pages of every sheet PDF by site path, counted as sheet_pdfs makes them (the same
     warnings), for `check`: a PDF in the cache is counted from its name, unread; only the
-    missing ones are made, and kept for the next build."""
-    made = _sheets(conditions, files, root_url, pdf.Cache(cache_dir), problems, model_of, jobs, read=False)
+    missing ones are made, and kept for the next build. `prefix`: as sheet_pdfs's."""
+    made = _sheets(conditions, files, root_url, pdf.Cache(cache_dir), problems, model_of, jobs, False, prefix)
     return {path: pages for path, pages in made}
 
 
-def _sheets(conditions, files, root_url, cache: pdf.Cache, problems: Problems, model_of, jobs, read: bool) -> list:
+def _sheets(conditions, files, root_url, cache: pdf.Cache, problems: Problems, model_of, jobs, read: bool,
+            prefix: str = "") -> list:
     """(site path, SheetPdf, or its page count when not `read`) for every paper of every sheet."""
     root, styles = pdf.site_root(root_url), pdf.stylesheets(files)
-    pages = [c.prep_url + "index.html" for c in conditions]
+    pages = [prefix + c.prep_url + "index.html" for c in conditions]
     keys = [[pdf.key(files[page], styles, root, paper) for paper in pdf.PAPERS] for page in pages]
     look = cache.get if read else cache.pages
     found = [[look(k, paper) for k, paper in zip(ks, pdf.PAPERS)] for ks in keys]
@@ -78,7 +80,7 @@ def _sheets(conditions, files, root_url, cache: pdf.Cache, problems: Problems, m
         model = model_of(condition.slug) if long else None
         if model is not None:
             problems.warn(*long_sheet(model, files[page], long))
-        out += [(condition.prep_url + paper.filename(condition.slug), s) for paper, s in zip(pdf.PAPERS, sheets)]
+        out += [(prefix + condition.prep_url + paper.filename(condition.slug), s) for paper, s in zip(pdf.PAPERS, sheets)]
     return out
 
 
