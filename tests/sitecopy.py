@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -17,6 +18,16 @@ from healthlib.content.load import condition_folders
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # PDFs are slow to make and have their own tests; these tests are about everything else.
 BUILD_FLAGS = ("--no-pdf",)
+
+
+def copy_code(root: Path) -> Path:
+    """A new project folder `root` with build.py and what it runs from (healthlib, templates, static, locales)."""
+    root.mkdir()
+    shutil.copy(REPO_ROOT / "build.py", root / "build.py")
+    for name in ("healthlib", "templates", "static", "locales"):
+        if (REPO_ROOT / name).is_dir():
+            shutil.copytree(REPO_ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
 
 
 def cli_commands() -> set[str]:

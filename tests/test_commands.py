@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from contentkit import copy_tiny_library
-from sitecopy import REPO_ROOT, run_cli
+from sitecopy import REPO_ROOT, copy_code, run_cli
 
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 # -S: no site-packages, so the system's Python has none of our packages even where it could.
@@ -22,11 +22,7 @@ pytestmark = pytest.mark.skipif(not SYSTEM_PYTHON.is_file(), reason="no system P
 
 def project_copy(root: Path, venv: bool) -> Path:
     """build.py, healthlib and what it reads in `root`, with `.venv` the venv these tests run in, or none."""
-    root.mkdir()
-    shutil.copy(REPO_ROOT / "build.py", root / "build.py")
-    for name in ("healthlib", "templates", "static", "locales"):
-        if (REPO_ROOT / name).is_dir():
-            shutil.copytree(REPO_ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    copy_code(root)
     if venv:
         (root / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
     return root

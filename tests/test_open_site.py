@@ -15,7 +15,7 @@ import pytest
 
 from contentkit import copy_content
 from healthlib.publish.filelinks import to_files
-from sitecopy import REPO_ROOT
+from sitecopy import REPO_ROOT, copy_code
 from servekit import Server  # noqa: F401 - the same process handling as the preview's tests
 
 pytestmark = pytest.mark.browser
@@ -23,11 +23,7 @@ ALL_LINKS = "() => [...document.querySelectorAll('a[href], form[action]')].map(a
 
 
 def project_copy(root: Path, directory_urls: bool) -> Path:
-    root.mkdir()
-    shutil.copy(REPO_ROOT / "build.py", root / "build.py")
-    for name in ("healthlib", "templates", "static", "locales"):
-        if (REPO_ROOT / name).is_dir():
-            shutil.copytree(REPO_ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    copy_code(root)
     site_yaml = (REPO_ROOT / "site.yaml").read_text(encoding="utf-8")
     (root / "site.yaml").write_text(site_yaml + ("" if directory_urls else "directory_urls: false\n"), encoding="utf-8")
     copy_content(root)

@@ -203,7 +203,7 @@ def test_a_broken_condition_gets_its_own_error_page_others_keep_working_and_the_
     replace_in(faq, "- question: Will it come back?", "- question: [Will it come back?")
     server.wait_for(f"Not shown: {SLUG} has 1 problem(s) to fix; its address /{SLUG}/ lists them.", after=said)
     status, body = get(server, f"/{SLUG}/")
-    assert status == 503 and b"This page cannot be shown yet" in body and b"faq.yaml:3</code>: YAML error" in body
+    assert status == 503 and b"This page cannot be shown yet" in body and b"faq.yaml:3</code>: this text starts with" in body
     assert get(server, f"/{SLUG}/appointment-prep/")[0] == 503
     server.wait_for("Updated:", after=said)         # the broken condition's pages left the preview
     mark = len(server.lines)

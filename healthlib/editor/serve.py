@@ -36,7 +36,15 @@ QUIET_S = 0.05        # a save is often several writes: rebuild once they have s
 MAX_WAIT_S = 1.0      # ... but never wait longer than this while files keep changing
 RELOAD_SCRIPT = b'<script src="/livereload.js"></script>'
 ERROR_PAGE = (Path(__file__).parent / "preview-error.html").read_text(encoding="utf-8")
-CONDITION_ERROR_PAGE = (Path(__file__).parent / "preview-condition-error.html").read_text(encoding="utf-8")
+# The error page's words (title, heading, message): when the whole preview stops, and when one condition does.
+STOPPED = ("something in the content needs fixing", "The preview cannot be updated yet",
+           "<p>Something in the content needs fixing. Fix each problem below in the file and line it names,\n"
+           "then save. This page reloads by itself when the problems are fixed.</p>\n"
+           "<p>Until then, the last version that worked is kept.</p>")
+SET_ASIDE = ("this page needs fixing", "This page cannot be shown yet",
+             "<p>Something in the condition <code>{folder}</code> needs fixing. Fix each problem below in the file and\n"
+             "line it names, then save. This page reloads by itself when the problems are fixed.</p>\n"
+             "<p>Every other page of the preview still works: <a href=\"/\">go to the Health A to Z</a>.</p>")
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
@@ -167,8 +175,9 @@ class Preview:
         items = "\n".join(f"<li><code>{html.escape(p.path, quote=False)}{f':{p.line}' if p.line else ''}</code>: "
                           f"{'warning: ' if not p.is_error else ''}{html.escape(p.message, quote=False)}</li>"
                           for p in shown)
-        page = ERROR_PAGE if slug is None else CONDITION_ERROR_PAGE.replace("{folder}", html.escape(slug))
-        return page.replace("{problems}", items).encode("utf-8")
+        title, heading, message = STOPPED if slug is None else SET_ASIDE
+        page = ERROR_PAGE.replace("{title}", title).replace("{heading}", heading).replace("{message}", message)
+        return page.replace("{folder}", html.escape(slug or "")).replace("{problems}", items).encode("utf-8")
 
 
 def with_reload_script(page: bytes) -> bytes:
