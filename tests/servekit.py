@@ -32,6 +32,7 @@ class Server:
         self.url = line.split()[1]                  # "http://127.0.0.1:PORT/"
         self.host, self.port = self.url[len("http://"):].rstrip("/").rsplit(":", 1)
         self.port = int(self.port)
+        self.wait_for("Watching ", timeout)         # saves before this line would go unseen
 
     def _read(self):
         for line in self.proc.stdout:

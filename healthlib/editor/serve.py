@@ -399,8 +399,9 @@ async def _serve(project: Project, out_dir: Path, host: str, port: int, say) -> 
         say(f"warning: listening on {host}: other computers on the network can open the preview.")
     watched = (project.content, project.templates, project.static, project.catalogs)
     watcher = Watcher([p for p in watched if p.is_dir()], [project.site_file])
-    say(f"Watching {', '.join(p.name + '/' for p in watched)} and {project.site_file.name} for changes.")
     watcher.start(session.changed)
+    await asyncio.sleep(0)    # each watch task registers its folders with the OS before the editor is told to save
+    say(f"Watching {', '.join(p.name + '/' for p in watched)} and {project.site_file.name} for changes.")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
