@@ -158,7 +158,10 @@ def gather(project: Project, store=None, *, jobs: int | None = 1, base_url: str 
         problems.extend(read)
         gathered = _gather_languages(project, shared, published, problems, options)
     if render and (keep_models or not problems.errors):   # `check` makes them anyway, to check the links to them
-        _library_pages(gathered, options["store"], current)
+        try:
+            _library_pages(gathered, options["store"], current)
+        except BuildError as exc:     # e.g. a template missing: `check` reports it with the rest
+            problems.extend(exc.problems)
     first = gathered[0]
     first.editions, first.problems = gathered[1:], problems
     return first

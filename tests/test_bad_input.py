@@ -282,3 +282,14 @@ def test_other_line_endings_and_byte_order_mark_build_the_same_site(convert, tmp
     result = run_cli(*build_cmd(content, out))
     assert result.returncode == 0, result.stderr
     assert site_digest(out) == site_digest(old_site)
+
+
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_a_missing_templates_folder_is_an_error_naming_it_without_a_traceback(command, tmp_path):
+    content = copy_content(tmp_path)
+    missing = tmp_path / "no-templates"
+    extra = ["--out", str(tmp_path / "site")] if command == "build" else []
+    result = run_cli(command, "--content", str(content), "--templates", str(missing), *extra, timeout=120)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "Traceback" not in output, output
+    assert f"{missing}: 'condition.html' not found" in output, output
