@@ -152,10 +152,8 @@ def _check_formats(c: argparse.ArgumentParser) -> None:
                    help="do not make the sheets' PDFs to count their pages (faster; a long sheet is not found)")
 
 
-def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="build.py", description="Build the health library website.")
-    sub = ap.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="build the site from content/ into site/")
+def _build_options(b: argparse.ArgumentParser) -> None:
+    """The options of `build`."""
     b.add_argument("--out", default=str(ROOT / "site"), help="output folder (default: site/)")
     _source_folders(b)
     b.add_argument("--no-pdf", dest="pdf", action="store_false",
@@ -174,6 +172,13 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--base-url", type=_base_url, default=None, metavar="URL",
                    help="the address the site is published at, e.g. https://example.org/health/ "
                         "(default: base_url in site.yaml); used for canonical links and sitemap.xml")
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="build.py", description="Build the health library website.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="build the site from content/ into site/")
+    _build_options(b)
     b.set_defaults(func=cmd_build)
 
     c = sub.add_parser("check", help="check the content for problems, without writing the site")
