@@ -10,13 +10,11 @@ labels: a search would find each condition twice, once as a blank form). Within 
 template marks what is left out: the navigation, the sources, the related conditions (their
 titles would make this page a result for theirs) and the paragraphs of text and answers. What
 is indexed says what a condition is and what it looks like: its names (weighted most), summary,
-key points, headings, lists (symptoms, risk factors, ...) and questions. The paragraphs were
-left out after measuring them at 1,000 conditions: 30% of Pagefind's time, 35% of its memory
-and 30% of the index's size, in a build whose time it already doubled.
+key points, headings, lists (symptoms, risk factors, ...) and questions; paragraphs would cost
+a third more time, memory and size (bench/profile-history.md).
 
-Pagefind's Python API is not used: it waits 0.1 s for each page's reply (100 s for 1,000
-conditions) and writes the index itself on leaving its context. This speaks the same `--service`
-protocol to the same binary: each message is JSON in base64, followed by a comma.
+Pagefind's Python API is not used, as it waits for each page's reply in turn and writes the index
+itself; this speaks its `--service` protocol to the same binary: JSON in base64, then a comma.
 """
 from __future__ import annotations
 

@@ -316,11 +316,8 @@ def explain_terms(page_html: str, glossary, skip: tuple[str, ...] = ()) -> str:
     return "".join(explainer.out)
 
 
-# The glossary pass's fast path: HTMLParser over every tag was the largest part of rendering.
-# Regexes check that a page is made only of tokens HTMLParser would write back unchanged, stopping
-# at the few tags that change what may be explained; terms are then found with bytes.find. Any
-# page they are not sure of goes to HTMLParser (tests/test_fast_paths.py: the same page). They read
-# the page as ASCII bytes, other characters replaced by '?', so byte positions are string positions.
+# The glossary pass's fast path: regexes accept only pages HTMLParser would write back unchanged
+# (any other goes to HTMLParser; tests/test_fast_paths.py), read as ASCII bytes, one per character.
 _WS = r"[ \t\n\r\f]"
 _NAME_END = r"[ \t\n\r\f/>]"
 # Repeated groups are atomic, (?>(?:...)*), never possessive: before Python 3.11.5 a possessive
