@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -12,7 +14,8 @@ from healthlib.speed.cache import Store
 from healthlib.content.model import Made
 from healthlib.errors import BuildError
 from projectkit import build_into, make_project
-from sitecopy import run_cli, site_digest
+from make_library import add_language
+from sitecopy import REPO_ROOT, run_cli, site_digest
 from contentkit import replace_in
 
 
@@ -300,3 +303,23 @@ def test_the_bundled_site_with_its_pdfs_is_the_same_without_the_cache(tmp_path):
     assert run_cli("build", "--out", str(default), "--cache", str(tmp_path / "cache")).returncode == 0
     assert site_digest(default) == site_digest(plain)
     assert any(name.endswith(".pdf") for name in site_digest(plain))
+
+
+@pytest.mark.parametrize("languages", [1, 2])
+def test_the_cache_keys_are_the_same_in_every_process(project, tmp_path, languages):
+    """Each `build` is a new process, with its own string hashing: a key made from a set's repr
+    changed with it, and every warm build made every page again."""
+    if languages == 2:
+        add_language(project.root)
+    cache = tmp_path / "cache"
+
+    def build(seed: str) -> set[tuple[str, str]]:
+        subprocess.run([sys.executable, "build.py", "build", "--content", str(project.content), "--templates",
+                        str(project.templates), "--out", str(tmp_path / "site"), "--cache", str(cache),
+                        "--no-pdf", "--no-search"], cwd=REPO_ROOT, check=True, capture_output=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed})
+        with sqlite3.connect(cache / "build" / cache_module.DB_FILE) as db:
+            return set(db.execute("SELECT kind, key FROM entry"))
+
+    first = build("1")
+    assert build("2") == first and any(kind == "made" for kind, _ in first)

@@ -85,8 +85,10 @@ class Place:
     main_language: str = ""                # the library's main language (its name in a stale notice)
 
     def key(self) -> str:
-        """What every page of the language is made from: not `sources`, each page's own (pipeline.py)."""
-        return repr((self.prefix, self.versions, self.main_language))
+        """What every page of the language is made from: not `sources`, each page's own (pipeline.py).
+        Sets sorted: their order changes from process to process, and the key must not."""
+        versions = (self.versions.languages, [sorted(have) for have in self.versions.have])
+        return repr((self.prefix, versions, self.main_language))
 
     @functools.cached_property
     def _sources(self) -> dict[str, Source]:
