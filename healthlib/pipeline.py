@@ -313,6 +313,8 @@ def _set_aside(folders: list[Path], made: list[Made], listings: list, problems: 
     """The conditions without errors, and what was made of them; each condition with an error is
     moved, with every problem in its folder, from `problems` into `aside` (by its address, `prefix`
     and its folder's name)."""
+    if not problems.errors:     # the usual save: no folder path to resolve
+        return folders, made, listings
     where = {problems.relative(folder) + "/": folder.name for folder in folders}
 
     def slug_of(problem) -> str | None:
