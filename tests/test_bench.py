@@ -73,18 +73,21 @@ def test_the_pdf_builds_edit_adds_an_item_to_a_list_the_sheet_prints(tmp_path):
     assert "edit number 1" in after[1].source
 
 
-def _cold(name: str, runs: list[tuple[float, float]]) -> run.Generator:
+def _cold(name: str, runs: list[tuple[float, float, float]]) -> run.Generator:
+    """(wall, CPU, of which user) seconds of each cold run."""
     gen = run.Generator(name, "0", Path("."), [], Path("."), Path("."))
-    gen.runs = {"cold": [run.Run(s, 1.0, cpu) for s, cpu in runs], "warm": [], "edit": [run.Run(0.5, 1.0)]}
+    gen.runs = {"cold": [run.Run(s, 1.0, cpu, user) for s, cpu, user in runs], "warm": [],
+                "edit": [run.Run(0.5, 1.0)]}
     return gen
 
 
 def test_the_two_language_build_is_judged_against_the_one_language_build_taken_in_turns():
-    results = {1000: [_cold("healthlib", [(3.0, 5.0), (3.2, 5.2), (2.8, 4.8)]),
-                      _cold(run.TWO_LANGUAGES, [(6.0, 10.0), (6.4, 11.0), (6.2, 10.4)])]}
+    results = {1000: [_cold("healthlib", [(3.0, 5.0, 4.0), (3.2, 5.2, 4.2), (2.8, 4.8, 3.8)]),
+                      _cold(run.TWO_LANGUAGES, [(6.0, 10.0, 8.0), (6.4, 11.0, 8.8), (6.2, 10.4, 8.2)])]}
     [line] = run.two_language_target(results)
     assert "2.07×" in line and "CPU seconds: 2.08×" in line and "**met**" in line, line
-    results[1000][1] = _cold(run.TWO_LANGUAGES, [(7.0, 12.0)])
+    assert "user: 2.05×" in line and "the kernel's: 2.20×" in line, line
+    results[1000][1] = _cold(run.TWO_LANGUAGES, [(7.0, 12.0, 9.0)])
     assert "**not met**" in run.two_language_target(results)[0]
 
 
@@ -99,3 +102,12 @@ def test_the_two_language_library_translates_every_condition_from_its_current_ve
     for slug in slugs:
         meta = (es / slug / "condition.yaml").read_text()
         assert f"source_version: {source_version(tmp_path / 'lib' / 'content' / slug)}" in meta
+
+
+def test_the_build_with_the_search_index_is_judged_against_hugo_and_shown_beside_hugo_with_pagefind():
+    colds = {"Hugo": 1.0, run.WITH_SEARCH: 6.5, run.HUGO_SEARCH: 2.9}
+    [line] = run.search_target(lambda n, name: colds.get(name) if n == 1000 else None)
+    assert "6.50× its time: **not met**" in line and "takes 2.90 s: ours is 2.24× that" in line, line
+    colds[run.WITH_SEARCH] = 2.9
+    assert "**met**" in run.search_target(lambda n, name: colds.get(name))[0]
+    assert run.search_target(lambda n, name: None) == []
