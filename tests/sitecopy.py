@@ -46,10 +46,10 @@ def first_condition(content: Path) -> Path:
     return condition_folders(content)[0]
 
 
-def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    """`python build.py ARGS` from the repository root, as an editor runs it."""
+def run_cli(*args: str, timeout: float = 120, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`python build.py ARGS` from the repository root, as an editor runs it (`env`: its environment)."""
     return subprocess.run([sys.executable, "build.py", *args], cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, env=env)
 
 
 def build_cmd(content: Path, out: Path, *extra: str) -> list[str]:

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 
@@ -15,7 +13,7 @@ from healthlib.content.model import Made
 from healthlib.errors import BuildError
 from projectkit import build_into, make_project
 from make_library import add_language
-from sitecopy import REPO_ROOT, run_cli, site_digest
+from sitecopy import run_cli, site_digest
 from contentkit import replace_in
 
 
@@ -314,10 +312,10 @@ def test_the_cache_keys_are_the_same_in_every_process(project, tmp_path, languag
     cache = tmp_path / "cache"
 
     def build(seed: str) -> set[tuple[str, str]]:
-        subprocess.run([sys.executable, "build.py", "build", "--content", str(project.content), "--templates",
-                        str(project.templates), "--out", str(tmp_path / "site"), "--cache", str(cache),
-                        "--no-pdf", "--no-search"], cwd=REPO_ROOT, check=True, capture_output=True,
+        done = run_cli("build", "--content", str(project.content), "--templates", str(project.templates), "--out",
+                       str(tmp_path / "site"), "--cache", str(cache), "--no-pdf", "--no-search",
                        env={**os.environ, "PYTHONHASHSEED": seed})
+        assert done.returncode == 0, done.stderr
         with sqlite3.connect(cache / "build" / cache_module.DB_FILE) as db:
             return set(db.execute("SELECT kind, key FROM entry"))
 

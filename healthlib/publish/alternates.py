@@ -41,6 +41,10 @@ class Versions:
     languages: tuple[Language, ...] = ()
     have: tuple[frozenset[str], ...] = ()
 
+    def __repr__(self) -> str:
+        # Sets sorted: their order changes from process to process, and cache keys are made from this.
+        return f"Versions({self.languages!r}, {[sorted(have) for have in self.have]!r})"
+
     def of(self, path: str) -> list[Language]:
         """The languages that have the page at `path` (within a language's folder), in order;
         none when only one has it."""
@@ -85,10 +89,8 @@ class Place:
     main_language: str = ""                # the library's main language (its name in a stale notice)
 
     def key(self) -> str:
-        """What every page of the language is made from: not `sources`, each page's own (pipeline.py).
-        Sets sorted: their order changes from process to process, and the key must not."""
-        versions = (self.versions.languages, [sorted(have) for have in self.versions.have])
-        return repr((self.prefix, versions, self.main_language))
+        """What every page of the language is made from: not `sources`, each page's own (pipeline.py)."""
+        return repr((self.prefix, self.versions, self.main_language))
 
     @functools.cached_property
     def _sources(self) -> dict[str, Source]:
